@@ -1,0 +1,129 @@
+/**
+ * The app's one configuration: per-environment settings, validated once at synth. A bad or missing
+ * setting stops synth with one line that names the key and what is allowed.
+ */
+import { readFileSync } from "node:fs";
+import { z } from "zod";
+import { SETTINGS } from "./settings";
+
+export const ENVIRONMENTS = ["dev", "staging", "prod"] as const;
+export type EnvironmentName = (typeof ENVIRONMENTS)[number];
+
+/** Retention periods CloudWatch Logs accepts. */
+const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
+
+const region = z.string().regex(/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/, { error: "an AWS region such as eu-west-1" });
+const accountId = z.string().regex(/^\d{12}$/, { error: "a 12-digit AWS account id" });
+const scheduleExpression = z
+  .string()
+  .regex(/^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\(.+\))$/, { error: "an EventBridge schedule such as rate(1 day) or cron(0 3 * * ? *)" });
+const vpc = z
+  .object({
+    subnetIds: z.array(z.string().regex(/^subnet-[0-9a-f]+$/, { error: "subnet ids such as subnet-0abc" })).min(1),
+    securityGroupIds: z.array(z.string().regex(/^sg-[0-9a-f]+$/, { error: "security group ids such as sg-0abc" })).min(1),
+  })
+  .strict();
+
+const environmentSettings = z
+  .object({
+    region,
+    accountId,
+    namePrefix: z.string().regex(/^[a-z][a-z0-9-]{1,19}$/, { error: "lower-case letters, digits and dashes, 2 to 20 characters, starting with a letter" }),
+    tags: z.record(z.string().regex(/^[\w.:/=+@ -]{1,128}$/), z.string().max(256)).default({}),
+    logRetentionDays: z
+      .number()
+      .refine((n) => (LOG_RETENTION_DAYS as readonly number[]).includes(n), { error: `one of ${LOG_RETENTION_DAYS.join(", ")}` }),
+    alarmEmail: z.email({ error: "an e-mail address" }).optional(),
+    /** Remote state: an S3 bucket with native lock files (Terraform >= 1.10). Without it, state is local. */
+    backend: z
+      .object({ bucket: z.string().min(3), region, keyPrefix: z.string().default("cloud-security-platform"), kmsKeyId: z.string().optional() })
+      .strict()
+      .optional(),
+    cspm: z
+      .object({
+        auditSchedule: scheduleExpression,
+        auditRegions: z.array(region).min(1),
+        concurrency: z.number().int().min(1).max(64),
+        apiThrottle: z.object({ rateLimit: z.number().positive().max(10000), burstLimit: z.number().int().positive().max(5000) }).strict(),
+        /** OPA Data API base URL; when set, bucket configurations are also judged by OPA. */
+        opaUrl: z.url({ protocol: /^https?$/, error: "an http(s) URL" }).optional(),
+        /** Run the S3 auditor in a VPC (for a private MongoDB). */
+        vpc: vpc.optional(),
+        /**
+         * API Gateway writes access logs only when the account's API Gateway CloudWatch role is set.
+         * That is an account-wide singleton: let exactly one stack in the account manage it.
+         */
+        manageApiGatewayAccountRole: z.boolean().default(false),
+      })
+      .strict(),
+    roleVending: z
+      .object({
+        maxSessionHours: z.number().min(0.25).max(36),
+        cleanupSchedule: scheduleExpression,
+      })
+      .strict(),
+    credentials: z.object({ rotationDays: z.number().int().min(1).max(365) }).strict(),
+    auroraIam: z.object({ databaseName: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, { error: "a PostgreSQL identifier" }) }).strict(),
+    redshiftAgent: z.object({ allowedUsers: z.array(z.string().regex(/^[\w+=,.@-]{1,64}$/, { error: "IAM user names" })) }).strict(),
+  })
+  .strict();
+
+export type EnvironmentSettings = z.infer<typeof environmentSettings>;
+export type RawSettings = Record<EnvironmentName, z.input<typeof environmentSettings>>;
+
+export interface AppConfig extends EnvironmentSettings {
+  readonly environment: EnvironmentName;
+  /**
+   * Offline mode: the AWS provider skips credential, account and metadata checks and uses dummy
+   * keys, so `terraform plan` runs without AWS. Only `npm run plan` turns it on, and it synthesises
+   * into its own folder, never into the one `cdktf deploy` reads.
+   */
+  readonly offline: boolean;
+}
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ConfigError";
+  }
+}
+
+function describeIssue(environment: string, issue: z.core.$ZodIssue): string {
+  const key = ["environments", environment, ...issue.path.map(String)].join(".");
+  if (issue.code === "unrecognized_keys") return `Unknown setting ${key}.${issue.keys.join(", ")}: remove it or check its spelling.`;
+  if (issue.code === "invalid_type" && issue.input === undefined) return `Missing setting ${key}: expected ${issue.expected}.`;
+  const got = issue.input === undefined ? "" : `, got ${JSON.stringify(issue.input)}`;
+  return `Invalid setting ${key}: expected ${issue.message}${got}.`;
+}
+
+export interface LoadOptions {
+  /** Environment name; defaults to PLATFORM_ENV, then cdktf context `env`, then dev. */
+  readonly environment?: string;
+  /** Settings to validate; defaults to PLATFORM_SETTINGS_FILE (a JSON file) or stacks/settings.ts. */
+  readonly settings?: unknown;
+  readonly offline?: boolean;
+}
+
+export function loadConfig(options: LoadOptions = {}): AppConfig {
+  const environment = options.environment ?? process.env.PLATFORM_ENV ?? "dev";
+  if (!(ENVIRONMENTS as readonly string[]).includes(environment)) {
+    throw new ConfigError(`Unknown environment "${environment}": PLATFORM_ENV (or context env) must be one of ${ENVIRONMENTS.join(", ")}.`);
+  }
+  const all = (options.settings ?? readSettingsFile() ?? SETTINGS) as Record<string, unknown>;
+  if (!all || typeof all !== "object" || !(environment in all)) {
+    throw new ConfigError(`Missing settings for environment ${environment}: add environments.${environment}.`);
+  }
+  const parsed = environmentSettings.safeParse(all[environment], { reportInput: true });
+  if (!parsed.success) throw new ConfigError(describeIssue(environment, parsed.error.issues[0]));
+  return { ...parsed.data, environment: environment as EnvironmentName, offline: options.offline ?? process.env.PLATFORM_OFFLINE === "1" };
+}
+
+function readSettingsFile(): unknown {
+  const path = process.env.PLATFORM_SETTINGS_FILE;
+  if (!path) return undefined;
+  try {
+    return JSON.parse(readFileSync(path, "utf8"));
+  } catch (error) {
+    throw new ConfigError(`Cannot read PLATFORM_SETTINGS_FILE ${path}: ${(error as Error).message}`);
+  }
+}

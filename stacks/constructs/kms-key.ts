@@ -1,0 +1,93 @@
+import { Construct } from "constructs";
+import { Lazy } from "cdktf";
+import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
+import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
+import { policyDocument, type PolicyStatement } from "./policy-document";
+
+export interface SecureKmsKeyProps {
+  /** What the key protects; shown in the console. */
+  readonly description: string;
+  /** Alias without the `alias/` prefix. */
+  readonly alias: string;
+  readonly accountId: string;
+  readonly region: string;
+  readonly partition?: string;
+  /** @default 30 (the longest window: time to notice a mistaken deletion) */
+  readonly deletionWindowInDays?: number;
+}
+
+/**
+ * A customer-managed symmetric KMS key with rotation always on and a key policy naming its users.
+ * The account-root statement is what lets IAM policies grant use of the key (without it the key can
+ * become unmanageable); services are added per use with conditions that tie them to our account.
+ */
+export class SecureKmsKey extends Construct {
+  readonly key: KmsKey;
+  readonly arn: string;
+  private readonly statements: PolicyStatement[];
+  private readonly props: SecureKmsKeyProps;
+
+  constructor(scope: Construct, id: string, props: SecureKmsKeyProps) {
+    super(scope, id);
+    this.props = props;
+    const partition = props.partition ?? "aws";
+    this.statements = [
+      {
+        Sid: "AccountRootManagesKeyAndEnablesIamPolicies",
+        Effect: "Allow",
+        Principal: { AWS: `arn:${partition}:iam::${props.accountId}:root` },
+        Action: "kms:*",
+        Resource: "*",
+      },
+    ];
+    this.key = new KmsKey(this, "this", {
+      description: props.description,
+      enableKeyRotation: true,
+      rotationPeriodInDays: 365,
+      deletionWindowInDays: props.deletionWindowInDays ?? 30,
+      keyUsage: "ENCRYPT_DECRYPT",
+      customerMasterKeySpec: "SYMMETRIC_DEFAULT",
+      // Rendered at synth time so that grants made after construction land in the policy.
+      policy: Lazy.stringValue({ produce: () => policyDocument(this.statements) }),
+    });
+    new KmsAlias(this, "alias", { name: `alias/${props.alias}`, targetKeyId: this.key.keyId });
+    this.arn = this.key.arn;
+  }
+
+  /** Lets CloudWatch Logs encrypt log groups whose names start with `logGroupPrefix`. */
+  allowCloudWatchLogs(logGroupPrefix: string): void {
+    const { accountId, region } = this.props;
+    const partition = this.props.partition ?? "aws";
+    this.addStatementOnce({
+      Sid: `CloudWatchLogs${this.statements.length}`,
+      Effect: "Allow",
+      Principal: { Service: `logs.${region}.amazonaws.com` },
+      Action: ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+      Resource: "*",
+      Condition: { ArnLike: { "kms:EncryptionContext:aws:logs:arn": `arn:${partition}:logs:${region}:${accountId}:log-group:${logGroupPrefix}*` } },
+    });
+  }
+
+  /** Lets an AWS service (e.g. cloudwatch.amazonaws.com publishing to an encrypted SNS topic) use the key for our account only. */
+  allowService(service: string, actions: readonly string[] = ["kms:Decrypt", "kms:GenerateDataKey*"]): void {
+    this.addStatementOnce({
+      Sid: `Service${service.replace(/[^A-Za-z0-9]/g, "")}`,
+      Effect: "Allow",
+      Principal: { Service: service },
+      Action: [...actions],
+      Resource: "*",
+      Condition: { StringEquals: { "aws:SourceAccount": this.props.accountId } },
+    });
+  }
+
+  /** Names an IAM principal (role ARN) in the key policy for the given actions. */
+  allowPrincipal(sid: string, principalArn: string, actions: readonly string[]): void {
+    this.addStatementOnce({ Sid: sid, Effect: "Allow", Principal: { AWS: principalArn }, Action: [...actions], Resource: "*" });
+  }
+
+  private addStatementOnce(statement: PolicyStatement): void {
+    const rendered = JSON.stringify({ ...statement, Sid: undefined });
+    if (this.statements.some((s) => JSON.stringify({ ...s, Sid: undefined }) === rendered)) return;
+    this.statements.push(statement);
+  }
+}

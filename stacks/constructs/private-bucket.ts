@@ -1,0 +1,68 @@
+import { Construct } from "constructs";
+import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
+import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
+import { S3BucketOwnershipControls } from "@cdktf/provider-aws/lib/s3-bucket-ownership-controls";
+import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
+import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
+import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
+import { S3BucketLoggingA } from "@cdktf/provider-aws/lib/s3-bucket-logging";
+import { policyDocument } from "./policy-document";
+import type { SecureKmsKey } from "./kms-key";
+
+export interface PrivateBucketProps {
+  readonly bucketName: string;
+  readonly kmsKey: SecureKmsKey;
+  /** Server access logs go to this bucket under `<bucketName>/`. @default no access logging */
+  readonly accessLogBucket?: string;
+  /** @default false: a bucket holding data is never destroyed with its objects */
+  readonly forceDestroy?: boolean;
+}
+
+/**
+ * A bucket that cannot be made public by accident: all four Block Public Access flags, ACLs off
+ * (bucket owner enforced), SSE-KMS with a bucket key, versioning, and a policy that denies any
+ * request not made over TLS (bucket and objects, every principal and action).
+ */
+export class PrivateBucket extends Construct {
+  readonly bucket: S3Bucket;
+  readonly arn: string;
+  readonly name: string;
+
+  constructor(scope: Construct, id: string, props: PrivateBucketProps) {
+    super(scope, id);
+    this.bucket = new S3Bucket(this, "this", { bucket: props.bucketName, forceDestroy: props.forceDestroy ?? false });
+    this.arn = this.bucket.arn;
+    this.name = this.bucket.bucket;
+    const publicAccessBlock = new S3BucketPublicAccessBlock(this, "public-access-block", {
+      bucket: this.bucket.id,
+      blockPublicAcls: true,
+      blockPublicPolicy: true,
+      ignorePublicAcls: true,
+      restrictPublicBuckets: true,
+    });
+    new S3BucketOwnershipControls(this, "ownership", { bucket: this.bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } });
+    new S3BucketServerSideEncryptionConfigurationA(this, "encryption", {
+      bucket: this.bucket.id,
+      rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: props.kmsKey.arn }, bucketKeyEnabled: true }],
+    });
+    new S3BucketVersioningA(this, "versioning", { bucket: this.bucket.id, versioningConfiguration: { status: "Enabled" } });
+    new S3BucketPolicy(this, "policy", {
+      bucket: this.bucket.id,
+      policy: policyDocument([
+        {
+          Sid: "DenyInsecureTransport",
+          Effect: "Deny",
+          Principal: "*",
+          Action: "s3:*",
+          Resource: [this.bucket.arn, `${this.bucket.arn}/*`],
+          Condition: { Bool: { "aws:SecureTransport": "false" } },
+        },
+      ]),
+      // S3 rejects a policy change while the public access block is being applied.
+      dependsOn: [publicAccessBlock],
+    });
+    if (props.accessLogBucket) {
+      new S3BucketLoggingA(this, "logging", { bucket: this.bucket.id, targetBucket: props.accessLogBucket, targetPrefix: `${props.bucketName}/` });
+    }
+  }
+}

@@ -1,0 +1,153 @@
+import { createHash } from "node:crypto";
+import { Construct } from "constructs";
+import { ApiGatewayRestApi } from "@cdktf/provider-aws/lib/api-gateway-rest-api";
+import { ApiGatewayResource } from "@cdktf/provider-aws/lib/api-gateway-resource";
+import { ApiGatewayMethod } from "@cdktf/provider-aws/lib/api-gateway-method";
+import { ApiGatewayIntegration } from "@cdktf/provider-aws/lib/api-gateway-integration";
+import { ApiGatewayDeployment } from "@cdktf/provider-aws/lib/api-gateway-deployment";
+import { ApiGatewayStage } from "@cdktf/provider-aws/lib/api-gateway-stage";
+import { ApiGatewayMethodSettings } from "@cdktf/provider-aws/lib/api-gateway-method-settings";
+import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
+import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
+import { IamPolicy } from "@cdktf/provider-aws/lib/iam-policy";
+import { policyDocument } from "./policy-document";
+import type { SecureKmsKey } from "./kms-key";
+import type { NodeFunction } from "./node-function";
+
+export interface ApiRoute {
+  readonly method: "GET" | "POST" | "PUT" | "DELETE" | "PATCH";
+  /** One path segment, e.g. `audit-key`. */
+  readonly path: string;
+  readonly handler: NodeFunction;
+}
+
+export interface IamRestApiProps {
+  readonly name: string;
+  readonly description: string;
+  readonly routes: readonly ApiRoute[];
+  readonly kmsKey: SecureKmsKey;
+  readonly logRetentionDays: number;
+  /** @default "v1" */
+  readonly stageName?: string;
+  /** Steady-state requests per second for the whole stage. */
+  readonly rateLimit: number;
+  readonly burstLimit: number;
+}
+
+/** JSON access log line: one object per request, fields named as API Gateway's $context variables. */
+const ACCESS_LOG_FORMAT = JSON.stringify({
+  requestId: "$context.requestId",
+  extendedRequestId: "$context.extendedRequestId",
+  requestTime: "$context.requestTimeEpoch",
+  httpMethod: "$context.httpMethod",
+  resourcePath: "$context.resourcePath",
+  status: "$context.status",
+  responseLength: "$context.responseLength",
+  latencyMs: "$context.responseLatency",
+  integrationLatencyMs: "$context.integration.latency",
+  integrationStatus: "$context.integration.status",
+  sourceIp: "$context.identity.sourceIp",
+  userAgent: "$context.identity.userAgent",
+  caller: "$context.identity.caller",
+  userArn: "$context.identity.userArn",
+  accountId: "$context.identity.accountId",
+  errorMessage: "$context.error.message",
+  authorizeError: "$context.authorize.error",
+});
+
+/**
+ * A regional REST API whose every method requires IAM (SigV4) authorization, proxied to Lambda,
+ * with a throttled stage and JSON access logs in a KMS-encrypted log group. `invokePolicy` is a
+ * managed policy that allows invoking exactly these routes on this stage.
+ */
+export class IamRestApi extends Construct {
+  readonly api: ApiGatewayRestApi;
+  readonly stage: ApiGatewayStage;
+  readonly url: string;
+  readonly invokePolicy: IamPolicy;
+
+  constructor(scope: Construct, id: string, props: IamRestApiProps) {
+    super(scope, id);
+    const stageName = props.stageName ?? "v1";
+    this.api = new ApiGatewayRestApi(this, "this", {
+      name: props.name,
+      description: props.description,
+      endpointConfiguration: { types: ["REGIONAL"] },
+      disableExecuteApiEndpoint: false,
+      minimumCompressionSize: "1024",
+    });
+
+    const routeResources: Construct[] = [];
+    const resources = new Map<string, ApiGatewayResource>();
+    for (const route of props.routes) {
+      let resource = resources.get(route.path);
+      if (!resource) {
+        resource = new ApiGatewayResource(this, `resource-${route.path}`, { restApiId: this.api.id, parentId: this.api.rootResourceId, pathPart: route.path });
+        resources.set(route.path, resource);
+      }
+      const method = new ApiGatewayMethod(this, `method-${route.method}-${route.path}`, {
+        restApiId: this.api.id,
+        resourceId: resource.id,
+        httpMethod: route.method,
+        authorization: "AWS_IAM",
+      });
+      const integration = new ApiGatewayIntegration(this, `integration-${route.method}-${route.path}`, {
+        restApiId: this.api.id,
+        resourceId: resource.id,
+        httpMethod: method.httpMethod,
+        type: "AWS_PROXY",
+        integrationHttpMethod: "POST",
+        uri: route.handler.function.invokeArn,
+        timeoutMilliseconds: 29000,
+      });
+      new LambdaPermission(this, `permission-${route.method}-${route.path}`, {
+        statementId: `apigateway-${route.method}-${route.path}`,
+        action: "lambda:InvokeFunction",
+        functionName: route.handler.function.functionName,
+        principal: "apigateway.amazonaws.com",
+        // Only this API's deployed stages, only this method and path.
+        sourceArn: `${this.api.executionArn}/*/${route.method}/${route.path}`,
+      });
+      routeResources.push(method, integration);
+    }
+
+    const deployment = new ApiGatewayDeployment(this, "deployment", {
+      restApiId: this.api.id,
+      // A new deployment whenever the set of routes changes.
+      triggers: { routes: createHash("sha256").update(JSON.stringify(props.routes.map((r) => [r.method, r.path, r.handler.functionName]))).digest("hex") },
+      lifecycle: { createBeforeDestroy: true },
+      dependsOn: routeResources as ApiGatewayMethod[],
+    });
+
+    const logGroupName = `/aws/apigateway/${props.name}/access`;
+    props.kmsKey.allowCloudWatchLogs(logGroupName);
+    const accessLogs = new CloudwatchLogGroup(this, "access-logs", { name: logGroupName, retentionInDays: props.logRetentionDays, kmsKeyId: props.kmsKey.arn });
+    this.stage = new ApiGatewayStage(this, "stage", {
+      restApiId: this.api.id,
+      deploymentId: deployment.id,
+      stageName,
+      accessLogSettings: { destinationArn: accessLogs.arn, format: ACCESS_LOG_FORMAT },
+      xrayTracingEnabled: false,
+    });
+    new ApiGatewayMethodSettings(this, "throttling", {
+      restApiId: this.api.id,
+      stageName: this.stage.stageName,
+      methodPath: "*/*",
+      settings: { throttlingRateLimit: props.rateLimit, throttlingBurstLimit: props.burstLimit, metricsEnabled: true, dataTraceEnabled: false },
+    });
+    this.url = this.stage.invokeUrl;
+
+    this.invokePolicy = new IamPolicy(this, "invoke-policy", {
+      name: `${props.name}-invoke`,
+      description: `Allows calling the routes of ${props.name} (stage ${stageName}) and nothing else.`,
+      policy: policyDocument([
+        {
+          Sid: "InvokeRoutes",
+          Effect: "Allow",
+          Action: "execute-api:Invoke",
+          Resource: props.routes.map((r) => `${this.api.executionArn}/${stageName}/${r.method}/${r.path}`),
+        },
+      ]),
+    });
+  }
+}

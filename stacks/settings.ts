@@ -1,0 +1,57 @@
+/**
+ * Per-environment settings. Replace the account ids with yours (or point PLATFORM_SETTINGS_FILE at a
+ * JSON file of the same shape). Validated by stacks/config.ts at every synth.
+ */
+import type { RawSettings } from "./config";
+
+const common = {
+  tags: { project: "cloud-security-platform", "managed-by": "cdktf" },
+  roleVending: { maxSessionHours: 36, cleanupSchedule: "rate(15 minutes)" },
+  credentials: { rotationDays: 30 },
+  auroraIam: { databaseName: "platform" },
+  redshiftAgent: { allowedUsers: [] as string[] },
+};
+
+export const SETTINGS: RawSettings = {
+  dev: {
+    ...common,
+    region: "eu-west-1",
+    accountId: "111111111111",
+    namePrefix: "csp-dev",
+    logRetentionDays: 30,
+    cspm: {
+      auditSchedule: "rate(1 day)",
+      auditRegions: ["eu-west-1"],
+      concurrency: 16,
+      apiThrottle: { rateLimit: 20, burstLimit: 40 },
+      manageApiGatewayAccountRole: true,
+    },
+  },
+  staging: {
+    ...common,
+    region: "eu-west-1",
+    accountId: "222222222222",
+    namePrefix: "csp-staging",
+    logRetentionDays: 90,
+    cspm: {
+      auditSchedule: "rate(12 hours)",
+      auditRegions: ["eu-west-1", "eu-central-1"],
+      concurrency: 16,
+      apiThrottle: { rateLimit: 50, burstLimit: 100 },
+    },
+  },
+  prod: {
+    ...common,
+    region: "eu-west-1",
+    accountId: "333333333333",
+    namePrefix: "csp-prod",
+    logRetentionDays: 365,
+    alarmEmail: "security-alerts@example.com",
+    cspm: {
+      auditSchedule: "rate(6 hours)",
+      auditRegions: ["eu-west-1", "eu-central-1", "us-east-1"],
+      concurrency: 16,
+      apiThrottle: { rateLimit: 100, burstLimit: 200 },
+    },
+  },
+};

@@ -1,0 +1,65 @@
+import { expect } from "chai";
+import { SecureKmsKey } from "../../../stacks/constructs/kms-key";
+import { NodeFunction } from "../../../stacks/constructs/node-function";
+import { IamRestApi } from "../../../stacks/constructs/rest-api";
+import { fakeBundleDir, only, resources, statements, synthScope } from "../../support/synth";
+
+describe("IamRestApi construct", () => {
+  const out = synthScope((scope) => {
+    const kmsKey = new SecureKmsKey(scope, "key", { description: "d", alias: "a", accountId: "111111111111", region: "eu-west-1" });
+    const handler = new NodeFunction(scope, "fn", {
+      entry: "api",
+      functionName: "api-fn",
+      description: "d",
+      accountId: "111111111111",
+      region: "eu-west-1",
+      kmsKey,
+      logRetentionDays: 7,
+      bundleDir: fakeBundleDir("api"),
+    });
+    new IamRestApi(scope, "api", {
+      name: "demo",
+      description: "d",
+      kmsKey,
+      logRetentionDays: 7,
+      rateLimit: 10,
+      burstLimit: 20,
+      routes: [
+        { method: "POST", path: "health", handler },
+        { method: "POST", path: "audit-key", handler },
+      ],
+    });
+  });
+
+  it("requires IAM authorization on every method and proxies to Lambda", () => {
+    const methods = resources(out, "aws_api_gateway_method");
+    expect(methods).to.have.length(2);
+    for (const m of methods) expect(m.authorization).to.equal("AWS_IAM");
+    for (const i of resources(out, "aws_api_gateway_integration")) expect(i).to.include({ type: "AWS_PROXY", integration_http_method: "POST" });
+  });
+
+  it("limits each Lambda permission to its own method and path", () => {
+    const arns = resources(out, "aws_lambda_permission").map((p) => p.source_arn as string);
+    expect(arns.some((a) => a.endsWith("/*/POST/health"))).to.equal(true);
+    expect(arns.some((a) => a.endsWith("/*/POST/audit-key"))).to.equal(true);
+  });
+
+  it("writes JSON access logs to an encrypted log group and throttles the stage", () => {
+    const stage = only(out, "aws_api_gateway_stage");
+    const format = JSON.parse(stage.access_log_settings.format);
+    expect(format).to.include({ requestId: "$context.requestId", status: "$context.status" });
+    const logGroup = resources(out, "aws_cloudwatch_log_group").find((g) => g.name === "/aws/apigateway/demo/access");
+    expect(logGroup?.kms_key_id).to.match(/aws_kms_key\./);
+    const settings = only(out, "aws_api_gateway_method_settings");
+    expect(settings.method_path).to.equal("*/*");
+    expect(settings.settings).to.include({ throttling_rate_limit: 10, throttling_burst_limit: 20 });
+  });
+
+  it("offers a managed policy allowing exactly its routes", () => {
+    const [statement] = statements(only(out, "aws_iam_policy").policy);
+    expect(statement.Action).to.equal("execute-api:Invoke");
+    expect(statement.Resource).to.have.length(2);
+    expect(statement.Resource[0]).to.match(/\/v1\/POST\/health$/);
+    expect(statement.Resource[1]).to.match(/\/v1\/POST\/audit-key$/);
+  });
+});
