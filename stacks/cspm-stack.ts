@@ -9,9 +9,44 @@ import { NodeFunction } from "./constructs/node-function";
 import { IamRestApi } from "./constructs/rest-api";
 import { Alarm } from "./constructs/alarm";
 import { serviceTrustPolicy } from "./constructs/policy-document";
+import { EventTrigger } from "./constructs/event-trigger";
+import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-secret";
 
 /** The KMS auditor's API routes; the S3 auditor and people may invoke exactly these. */
 export const KMS_AUDIT_ROUTES = ["health", "audit-key", "key-info"] as const;
+
+/** CloudTrail management events that change what the S3 checks read: each triggers an audit of that bucket. */
+export const S3_CHANGE_EVENTS = [
+  "CreateBucket",
+  "DeleteBucket",
+  "PutBucketPolicy",
+  "DeleteBucketPolicy",
+  "PutBucketAcl",
+  "PutBucketPublicAccessBlock",
+  "DeleteBucketPublicAccessBlock",
+  "PutBucketEncryption",
+  "DeleteBucketEncryption",
+  "PutBucketVersioning",
+  "PutBucketOwnershipControls",
+] as const;
+
+/** Read-only S3 configuration calls the bucket checks need (IAM action names, which differ from API names). */
+export const S3_AUDIT_ACTIONS = [
+  "s3:ListAllMyBuckets",
+  "s3:GetBucketLocation",
+  "s3:GetBucketPolicy",
+  "s3:GetBucketPolicyStatus",
+  "s3:GetBucketAcl",
+  "s3:GetBucketPublicAccessBlock",
+  "s3:GetEncryptionConfiguration",
+  "s3:GetBucketVersioning",
+  "s3:GetBucketLogging",
+  "s3:GetBucketOwnershipControls",
+  "s3:GetBucketObjectLockConfiguration",
+  "s3:GetLifecycleConfiguration",
+  "s3:GetReplicationConfiguration",
+  "s3:GetBucketNotification",
+] as const;
 
 /**
  * CSPM: the KMS key auditor behind an IAM-authenticated REST API, and the S3 bucket auditor that
@@ -20,6 +55,7 @@ export const KMS_AUDIT_ROUTES = ["health", "audit-key", "key-info"] as const;
 export class CspmStack extends PlatformStack {
   readonly kmsAuditor: NodeFunction;
   readonly kmsAuditApi: IamRestApi;
+  readonly s3Auditor: NodeFunction;
 
   constructor(scope: Construct, config: AppConfig) {
     super(scope, "cspm", config);
@@ -46,8 +82,8 @@ export class CspmStack extends PlatformStack {
       Action: ["kms:DescribeKey", "kms:GetKeyPolicy", "kms:GetKeyRotationStatus", "kms:ListResourceTags"],
       Resource: `arn:${partition}:kms:*:${accountId}:key/*`,
     });
-    // These list calls support no resource-level permissions.
-    this.kmsAuditor.addToRolePolicy({ Sid: "ListKeysAndAliases", Effect: "Allow", Action: ["kms:ListAliases", "kms:ListKeys"], Resource: "*" });
+    // ListAliases supports no resource-level permissions.
+    this.kmsAuditor.addToRolePolicy({ Sid: "ListAliases", Effect: "Allow", Action: "kms:ListAliases", Resource: "*" });
 
     if (config.cspm.manageApiGatewayAccountRole) {
       // API Gateway writes access logs only through this account-wide role.
@@ -81,10 +117,106 @@ export class CspmStack extends PlatformStack {
       dimensions: { FunctionName: this.kmsAuditor.functionName },
     });
 
+    // The MongoDB connection string is put into this secret out of band, so it never enters Terraform state.
+    const mongodbSecret = new SecretsmanagerSecret(this, "mongodb-secret", {
+      name: `${this.prefix}/mongodb`,
+      description: "MongoDB connection string for CSPM findings (value set out of band)",
+      kmsKeyId: this.kmsKey.arn,
+      recoveryWindowInDays: 30,
+    });
+
+    this.s3Auditor = new NodeFunction(this, "s3-auditor", {
+      entry: "s3-auditor",
+      functionName: `${this.prefix}-s3-auditor`,
+      description: "Audits S3 buckets, asks the KMS audit API about their keys, writes findings to Security Hub and MongoDB",
+      accountId,
+      region,
+      kmsKey: this.kmsKey,
+      logRetentionDays,
+      timeoutSeconds: 900,
+      memorySize: 1024,
+      // A burst of bucket changes must not fan out into many parallel runs sharing the account's
+      // Security Hub and S3 request rates; throttled async events are retried by Lambda.
+      reservedConcurrency: 2,
+      environment: {
+        POWERTOOLS_SERVICE_NAME: "s3-auditor",
+        KMS_AUDIT_API_URL: this.kmsAuditApi.url,
+        AUDIT_REGIONS: config.cspm.auditRegions.join(","),
+        AUDIT_CONCURRENCY: String(config.cspm.concurrency),
+        MONGODB_SECRET_ARN: mongodbSecret.arn,
+        ...(config.cspm.opaUrl ? { OPA_URL: config.cspm.opaUrl } : {}),
+      },
+      vpc: config.cspm.vpc,
+      onFailure: this.alarmTopic,
+    });
+    const auditor = this.s3Auditor;
+    auditor.addToRolePolicy({ Sid: "ReadBucketConfiguration", Effect: "Allow", Action: [...S3_AUDIT_ACTIONS], Resource: "*" });
+    auditor.addToRolePolicy({ Sid: "ReadAccountPublicAccessBlock", Effect: "Allow", Action: "s3:GetAccountPublicAccessBlock", Resource: "*" });
+    auditor.addToRolePolicy({ Sid: "ResolveKeyAliases", Effect: "Allow", Action: "kms:ListAliases", Resource: "*" });
+    auditor.addToRolePolicy({
+      Sid: "ImportFindingsToDefaultProduct",
+      Effect: "Allow",
+      Action: "securityhub:BatchImportFindings",
+      Resource: `arn:${partition}:securityhub:${region}:${accountId}:product/${accountId}/default`,
+    });
+    auditor.addToRolePolicy({
+      Sid: "UpdateAndReadOwnFindings",
+      Effect: "Allow",
+      Action: ["securityhub:BatchUpdateFindings", "securityhub:GetFindings"],
+      Resource: `arn:${partition}:securityhub:${region}:${accountId}:hub/default`,
+    });
+    auditor.addToRolePolicy({ Sid: "ReadMongoDbSecret", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: mongodbSecret.arn });
+    auditor.addToRolePolicy({
+      Sid: "DecryptMongoDbSecret",
+      Effect: "Allow",
+      Action: "kms:Decrypt",
+      Resource: this.kmsKey.arn,
+      Condition: { StringEquals: { "kms:ViaService": `secretsmanager.${region}.amazonaws.com` } },
+    });
+    // execute-api:Invoke on exactly the KMS audit routes, through the API's own managed policy.
+    new IamRolePolicyAttachment(this, "s3-auditor-invokes-kms-audit-api", { role: auditor.role.name, policyArn: this.kmsAuditApi.invokePolicy.arn });
+
+    new EventTrigger(this, "scheduled-audit", {
+      name: `${this.prefix}-scheduled-audit`,
+      description: "Full S3 audit of the configured regions",
+      target: auditor,
+      schedule: config.cspm.auditSchedule,
+    });
+    new EventTrigger(this, "bucket-change-audit", {
+      name: `${this.prefix}-bucket-change-audit`,
+      description: "Audits a bucket when CloudTrail records a change to its configuration",
+      target: auditor,
+      eventPattern: {
+        source: ["aws.s3"],
+        "detail-type": ["AWS API Call via CloudTrail"],
+        detail: { eventSource: ["s3.amazonaws.com"], eventName: [...S3_CHANGE_EVENTS] },
+      },
+    });
+
+    new Alarm(this, "s3-auditor-errors", {
+      name: `${this.prefix}-s3-auditor-errors`,
+      description: "The S3 auditor failed (unhandled error or timeout).",
+      topic: this.alarmTopic,
+      namespace: "AWS/Lambda",
+      metricName: "Errors",
+      dimensions: { FunctionName: auditor.functionName },
+    });
+    new Alarm(this, "s3-auditor-partial-runs", {
+      name: `${this.prefix}-s3-auditor-partial-runs`,
+      description: "An audit run was partial (MongoDB unreachable, Security Hub rejected findings or the KMS audit API failed); the next run catches up.",
+      topic: this.alarmTopic,
+      namespace: "CSPM",
+      metricName: "RunPartial",
+      dimensions: { Function: "cspm-s3-auditor" },
+      statistic: "Maximum",
+    });
+
     new TerraformOutput(this, "kmsAuditApiUrl", { value: this.kmsAuditApi.url, description: "Base URL of the KMS audit API (POST /health, /audit-key, /key-info)" });
     new TerraformOutput(this, "kmsAuditInvokePolicyArn", {
       value: this.kmsAuditApi.invokePolicy.arn,
       description: "Managed policy allowing exactly the KMS audit API routes; attach it to people or roles that call the API",
     });
+    new TerraformOutput(this, "s3AuditorFunctionName", { value: auditor.function.functionName, description: "Invoke with {\"buckets\":[...]} for an on-demand audit" });
+    new TerraformOutput(this, "mongodbSecretArn", { value: mongodbSecret.arn, description: "Put the MongoDB connection string here (aws secretsmanager put-secret-value)" });
   }
 }
