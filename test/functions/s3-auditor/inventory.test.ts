@@ -1,0 +1,190 @@
+import { expect } from "chai";
+import {
+  GetBucketAclCommand,
+  GetBucketEncryptionCommand,
+  GetBucketLocationCommand,
+  GetBucketOwnershipControlsCommand,
+  GetBucketPolicyCommand,
+  GetBucketPolicyStatusCommand,
+  GetBucketVersioningCommand,
+  GetPublicAccessBlockCommand,
+  ListBucketsCommand,
+  S3Client,
+} from "@aws-sdk/client-s3";
+import { GetPublicAccessBlockCommand as GetAccountPublicAccessBlockCommand, S3ControlClient } from "@aws-sdk/client-s3-control";
+import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
+import { type AwsStub, mockClient } from "aws-sdk-client-mock";
+import { auditBuckets } from "../../../functions/s3-auditor/audit";
+import { type InventoryDeps, fetchInventory } from "../../../functions/s3-auditor/inventory";
+import { REPLAY_CREDENTIALS } from "../../../functions/shared/snapshot";
+
+const awsError = (name: string, httpStatusCode = 400) => Object.assign(new Error(`${name} happened`), { name, $metadata: { httpStatusCode } });
+
+describe("S3 inventory", () => {
+  let s3: AwsStub<any, any, any>;
+  let control: AwsStub<any, any, any>;
+  let sts: AwsStub<any, any, any>;
+  let regionsAsked: string[];
+  let sleeps: number[];
+
+  function deps(): InventoryDeps {
+    return {
+      homeRegion: "us-east-1",
+      s3: (region) => {
+        regionsAsked.push(region);
+        return new S3Client({ region, credentials: REPLAY_CREDENTIALS });
+      },
+      s3Control: (region) => new S3ControlClient({ region, credentials: REPLAY_CREDENTIALS }),
+      sts: (region) => new STSClient({ region, credentials: REPLAY_CREDENTIALS }),
+      sleep: async (ms) => void sleeps.push(ms),
+      random: () => 0.5,
+    };
+  }
+
+  beforeEach(() => {
+    regionsAsked = [];
+    sleeps = [];
+    s3 = mockClient(S3Client);
+    control = mockClient(S3ControlClient);
+    sts = mockClient(STSClient);
+    sts.on(GetCallerIdentityCommand).resolves({ Account: "111122223333", Arn: "arn:aws:iam::111122223333:user/auditor" });
+    control.on(GetAccountPublicAccessBlockCommand).resolves({ PublicAccessBlockConfiguration: { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true } });
+    // Every per-bucket read answers "empty" unless a test says otherwise.
+    s3.onAnyCommand().resolves({});
+    s3.on(GetBucketPolicyCommand).rejects(awsError("NoSuchBucketPolicy", 404));
+    s3.on(GetBucketOwnershipControlsCommand).resolves({ OwnershipControls: { Rules: [{ ObjectOwnership: "BucketOwnerEnforced" }] } });
+    s3.on(GetPublicAccessBlockCommand).rejects(awsError("NoSuchPublicAccessBlockConfiguration", 404));
+    s3.on(GetBucketEncryptionCommand).resolves({ ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: "AES256" } }] } });
+    s3.on(ListBucketsCommand).resolves({ Buckets: [{ Name: "only", BucketRegion: "eu-west-1" }] });
+  });
+
+  afterEach(() => {
+    s3.restore();
+    control.restore();
+    sts.restore();
+  });
+
+  it("pages through ListBuckets with MaxBuckets and uses the region each entry carries", async () => {
+    s3.on(ListBucketsCommand).resolves({ Buckets: [{ Name: "a", BucketRegion: "eu-west-1" }, { Name: "b", BucketRegion: "us-west-2" }], ContinuationToken: "page-2" });
+    s3.on(ListBucketsCommand, { ContinuationToken: "page-2" }).resolves({ Buckets: [{ Name: "c", BucketRegion: "eu-west-1" }] });
+
+    const inv = await fetchInventory(deps());
+
+    expect(inv.buckets.map((b) => [b.name, b.region])).to.deep.equal([["a", "eu-west-1"], ["b", "us-west-2"], ["c", "eu-west-1"]]);
+    const listCalls = s3.commandCalls(ListBucketsCommand);
+    expect(listCalls).to.have.length(2);
+    expect(listCalls[0]!.args[0].input).to.include({ MaxBuckets: 1000 });
+    expect(s3.commandCalls(GetBucketLocationCommand)).to.have.length(0);
+    expect([...new Set(regionsAsked)].sort()).to.deep.equal(["eu-west-1", "us-east-1", "us-west-2"]);
+    expect(inv.account).to.include({ accountId: "111122223333", partition: "aws" });
+    expect(control.commandCalls(GetAccountPublicAccessBlockCommand)[0]!.args[0].input).to.deep.equal({ AccountId: "111122223333" });
+  });
+
+  it("falls back to GetBucketLocation only when ListBuckets gives no region", async () => {
+    s3.on(ListBucketsCommand).resolves({ Buckets: [{ Name: "legacy" }] });
+    s3.on(GetBucketLocationCommand).resolves({ LocationConstraint: "EU" as never });
+    const inv = await fetchInventory(deps());
+    expect(inv.buckets[0]!.region).to.equal("eu-west-1");
+  });
+
+  it("treats 'no configuration' answers as values and skips calls that cannot matter", async () => {
+    const inv = await fetchInventory(deps());
+    const b = inv.buckets[0]!;
+    expect(b.policy).to.deep.equal({ ok: true, value: null });
+    expect(b.publicAccessBlock).to.deep.equal({ ok: true, value: null });
+    expect(b.acl).to.deep.equal({ ok: true, value: null });
+    // No policy → no policy status; BucketOwnerEnforced → no ACL read.
+    expect(s3.commandCalls(GetBucketPolicyStatusCommand)).to.have.length(0);
+    expect(s3.commandCalls(GetBucketAclCommand)).to.have.length(0);
+    // STS + S3 Control + ListBuckets + 10 bucket reads.
+    expect(inv.apiCalls).to.equal(13);
+  });
+
+  it("reads policy status and the ACL when there is a policy and ACLs are in force", async () => {
+    s3.on(GetBucketPolicyCommand).resolves({ Policy: '{"Statement":[]}' });
+    s3.on(GetBucketPolicyStatusCommand).resolves({ PolicyStatus: { IsPublic: true } });
+    s3.on(GetBucketOwnershipControlsCommand).rejects(awsError("OwnershipControlsNotFoundError", 404));
+    s3.on(GetBucketAclCommand).resolves({ Owner: { ID: "me" }, Grants: [{ Grantee: { Type: "Group", URI: "http://acs.amazonaws.com/groups/global/AllUsers" }, Permission: "READ" }] });
+    const b = (await fetchInventory(deps())).buckets[0]!;
+    expect(b.policyStatus).to.deep.equal({ ok: true, value: true });
+    expect(b.acl.ok && b.acl.value?.grants).to.have.length(1);
+  });
+
+  it("retries throttling with backoff and jitter, then succeeds", async () => {
+    s3.on(GetBucketVersioningCommand)
+      .rejectsOnce(awsError("SlowDown", 503))
+      .rejectsOnce(awsError("ThrottlingException"))
+      .resolves({ Status: "Enabled", MFADelete: "Enabled" });
+    const inv = await fetchInventory(deps());
+    expect(inv.buckets[0]!.versioning).to.deep.equal({ ok: true, value: { status: "Enabled", mfaDelete: true } });
+    expect(s3.commandCalls(GetBucketVersioningCommand)).to.have.length(3);
+    expect(sleeps).to.deep.equal([50, 100]); // random 0.5 × 100 ms, × 200 ms
+  });
+
+  it("gives up after maxAttempts with the throttling code, for that call only", async () => {
+    s3.on(GetBucketVersioningCommand).rejects(awsError("SlowDown", 503));
+    const inv = await fetchInventory(deps(), { maxAttempts: 3 });
+    expect(inv.buckets[0]!.versioning).to.include({ ok: false, errorCode: "SlowDown" });
+    expect(s3.commandCalls(GetBucketVersioningCommand)).to.have.length(3);
+    expect(inv.buckets[0]!.encryption.ok).to.equal(true);
+  });
+
+  it("skips a bucket deleted mid-scan and reports it", async () => {
+    s3.on(ListBucketsCommand).resolves({ Buckets: [{ Name: "kept", BucketRegion: "eu-west-1" }, { Name: "gone", BucketRegion: "eu-west-1" }] });
+    s3.on(GetBucketVersioningCommand, { Bucket: "gone" }).rejects(awsError("NoSuchBucket", 404));
+    const report = await auditBuckets(deps());
+    expect(report.buckets.map((b) => b.bucket)).to.deep.equal(["kept"]);
+    expect(report.deletedBuckets).to.deep.equal(["gone"]);
+    expect(report.errors).to.deep.equal([]);
+  });
+
+  it("turns AccessDenied on one call into NOT_AVAILABLE for the checks that needed it, and only those", async () => {
+    s3.on(GetBucketEncryptionCommand).rejects(awsError("AccessDenied", 403));
+    const report = await auditBuckets(deps());
+    const results = report.buckets[0]!.results;
+    const unavailable = results.filter((r) => r.status === "NOT_AVAILABLE");
+    expect(unavailable.map((r) => [r.checkId, r.errorCode])).to.deep.equal([["s3_bucket_kms_encryption", "AccessDenied"]]);
+    expect(s3.commandCalls(GetBucketEncryptionCommand)).to.have.length(1); // AccessDenied is not retried
+  });
+
+  it("audits named buckets through prefix listings and reports names it cannot find", async () => {
+    s3.on(ListBucketsCommand, { Prefix: "app" }).resolves({ Buckets: [{ Name: "app", BucketRegion: "eu-west-1" }, { Name: "app-logs", BucketRegion: "eu-west-1" }] });
+    s3.on(ListBucketsCommand, { Prefix: "nope" }).resolves({ Buckets: [] });
+    const inv = await fetchInventory(deps(), { buckets: ["app", "nope"] });
+    expect(inv.buckets.map((b) => b.name)).to.deep.equal(["app"]);
+    expect(inv.deletedBuckets).to.deep.equal(["nope"]);
+  });
+
+  it("asks ListBuckets for one region only when --region is given", async () => {
+    s3.on(ListBucketsCommand, { BucketRegion: "eu-west-1" }).resolves({ Buckets: [{ Name: "eu", BucketRegion: "eu-west-1" }] });
+    const inv = await fetchInventory(deps(), { region: "eu-west-1" });
+    expect(inv.buckets.map((b) => b.name)).to.deep.equal(["eu"]);
+    expect(s3.commandCalls(ListBucketsCommand)[0]!.args[0].input).to.include({ BucketRegion: "eu-west-1", MaxBuckets: 1000 });
+  });
+
+  it("never has more calls in flight than the concurrency setting", async () => {
+    s3.on(ListBucketsCommand).resolves({ Buckets: Array.from({ length: 20 }, (_, i) => ({ Name: `b${i}`, BucketRegion: "eu-west-1" })) });
+    let inFlight = 0;
+    let peak = 0;
+    s3.on(GetBucketLocationCommand).resolves({}); // unused, keeps the matcher list explicit
+    s3.on(GetBucketVersioningCommand).callsFake(async () => {
+      inFlight++;
+      peak = Math.max(peak, inFlight);
+      await new Promise((r) => setTimeout(r, 2));
+      inFlight--;
+      return { Status: "Enabled" };
+    });
+    const progress: number[] = [];
+    const inv = await fetchInventory(deps(), { concurrency: 3, onProgress: (done) => progress.push(done) });
+    expect(inv.buckets).to.have.length(20);
+    expect(peak).to.equal(3);
+    expect(progress).to.deep.equal(Array.from({ length: 20 }, (_, i) => i + 1));
+  });
+
+  it("fails with the cause when ListBuckets is denied", async () => {
+    s3.on(ListBucketsCommand).rejects(awsError("AccessDenied", 403));
+    const error = await fetchInventory(deps()).catch((e: Error) => e);
+    expect(error).to.be.instanceOf(Error);
+    expect((error as Error).message).to.match(/Cannot list buckets \(s3:ListAllMyBuckets\)/);
+  });
+});

@@ -1,0 +1,153 @@
+import { expect } from "chai";
+import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { promisify } from "node:util";
+import { S3Client } from "@aws-sdk/client-s3";
+import { S3ControlClient } from "@aws-sdk/client-s3-control";
+import { STSClient } from "@aws-sdk/client-sts";
+import { type BucketsIo, type LiveClients, runBuckets } from "../../scripts/audit/buckets";
+import type { S3AuditReport } from "../../functions/shared/audit-types";
+import { REPLAY_CREDENTIALS, SnapshotReplayer } from "../../functions/shared/snapshot";
+import { buildSnapshot, fixtureAccount } from "../functions/s3-auditor/snapshot-fixture";
+
+const run = promisify(execFile);
+const ROOT = resolve(__dirname, "../..");
+const CHROMIUM = "/usr/bin/chromium";
+
+function io(liveClients?: LiveClients): BucketsIo & { out: string; err: string } {
+  const sink = {
+    out: "",
+    err: "",
+    stdout: (t: string) => void (sink.out += t),
+    stderr: (t: string) => void (sink.err += t),
+    stdoutIsTty: false,
+    stderrIsTty: false,
+    env: {},
+    ...(liveClients ? { liveClients } : {}),
+  };
+  return sink;
+}
+
+/** "AWS" for a live run: the fixture account served through clients, as the SDK would answer. */
+function fakeAws(): LiveClients {
+  const aws = new SnapshotReplayer(buildSnapshot(fixtureAccount()));
+  return {
+    homeRegion: async () => "us-east-1",
+    s3: (region) => aws.replay(new S3Client({ region, credentials: REPLAY_CREDENTIALS }), "s3", region),
+    s3Control: (region) => aws.replay(new S3ControlClient({ region, credentials: REPLAY_CREDENTIALS }), "s3-control", region),
+    sts: (region) => aws.replay(new STSClient({ region, credentials: REPLAY_CREDENTIALS }), "sts", region),
+  };
+}
+
+/** The report without the run's timestamps. */
+function stable(report: S3AuditReport): object {
+  const { startedAt: _s, finishedAt: _f, ...rest } = report;
+  return rest;
+}
+
+describe("audit buckets CLI", () => {
+  let dir: string;
+  let fixture: string;
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), "audit-buckets-"));
+    fixture = join(dir, "fixture.json");
+    await writeFile(fixture, JSON.stringify(buildSnapshot(fixtureAccount())));
+  });
+
+  after(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("exits 0 without --fail-on, 3 when a failed check reaches it, 0 when none does", async () => {
+    const plain = io();
+    expect(await runBuckets({ fromSnapshot: fixture }, plain)).to.equal(0);
+    expect(plain.out).to.match(/public-site\s+S3\.2\s+CRITICAL/);
+    expect(plain.out).not.to.contain("\x1b["); // no colours off a TTY
+
+    const critical = io();
+    expect(await runBuckets({ fromSnapshot: fixture, failOn: "CRITICAL" }, critical)).to.equal(3);
+    expect(critical.err).to.match(/failed check\(s\) at or above CRITICAL/);
+
+    // secure-data fails nothing CRITICAL; the account (S3.1) fails MEDIUM.
+    expect(await runBuckets({ fromSnapshot: fixture, bucket: ["secure-data"], failOn: "HIGH" }, io())).to.equal(0);
+    expect(await runBuckets({ fromSnapshot: fixture, bucket: ["secure-data"], failOn: "MEDIUM" }, io())).to.equal(3);
+  });
+
+  it("exits 2 for usage errors: an unreadable or foreign snapshot, or replaying while recording", async () => {
+    const missing = io();
+    expect(await runBuckets({ fromSnapshot: join(dir, "nope.json") }, missing)).to.equal(2);
+    expect(missing.err).to.match(/Cannot read snapshot/);
+    const foreign = join(dir, "kms.json");
+    await writeFile(foreign, JSON.stringify({ format: "cspm-snapshot/1", kind: "kms-keys", createdAt: "x", calls: [] }));
+    expect(await runBuckets({ fromSnapshot: foreign }, io())).to.equal(2);
+    expect(await runBuckets({ fromSnapshot: fixture, saveSnapshot: join(dir, "x.json") }, io())).to.equal(2);
+  });
+
+  it("exits 2 on a bad option value through the audit program, and --help documents the options", async () => {
+    const audit = (...args: string[]) => run(process.execPath, ["--require", "tsx/cjs", "scripts/audit.ts", "buckets", ...args], { cwd: ROOT });
+    const bad = await audit("--output", "pdf").catch((e: { code: number; stderr: string }) => e);
+    expect((bad as { code: number }).code).to.equal(2);
+    expect((bad as { stderr: string }).stderr).to.match(/--output.*pdf/);
+    const help = await audit("--help");
+    expect(help.stdout).to.contain("--from-snapshot <file>").and.contain("--fail-on <severity>").and.contain("Exit codes");
+  });
+
+  it("prints the JSON report from a snapshot", async () => {
+    const sink = io();
+    await runBuckets({ fromSnapshot: fixture, output: "json" }, sink);
+    const report = JSON.parse(sink.out) as S3AuditReport;
+    expect(report.accountId).to.equal("111122223333");
+    expect(report.buckets.map((b) => b.bucket)).to.deep.equal(["logs-bucket", "public-site", "replica-bucket", "secure-data"]);
+    const publicSite = report.buckets.find((b) => b.bucket === "public-site")!;
+    const read = publicSite.results.find((r) => r.checkId === "s3_bucket_public_read")!;
+    expect(read.status).to.equal("FAILED");
+    const logs = report.buckets.find((b) => b.bucket === "logs-bucket")!;
+    expect(logs.results.find((r) => r.checkId === "s3_bucket_kms_encryption")).to.include({ status: "NOT_AVAILABLE", errorCode: "AccessDenied" });
+    expect(logs.results.find((r) => r.checkId === "s3_bucket_server_access_logging_enabled")!.status).to.equal("NOT_APPLICABLE");
+    expect(report.buckets.find((b) => b.bucket === "secure-data")!.kmsKeyIds).to.deep.equal(["arn:aws:kms:eu-west-1:111122223333:key/secure-data"]);
+  });
+
+  it("prints ASFF findings, none for NOT_APPLICABLE results", async () => {
+    const sink = io();
+    await runBuckets({ fromSnapshot: fixture, output: "asff" }, sink);
+    const findings = JSON.parse(sink.out) as { Id: string; Compliance: { Status: string }; Resources: { Type: string }[] }[];
+    expect(findings.some((f) => f.Id === "arn:aws:s3:::public-site/s3_bucket_public_read" && f.Compliance.Status === "FAILED")).to.equal(true);
+    expect(findings.some((f) => f.Resources[0]!.Type === "AwsAccount")).to.equal(true);
+    expect(findings.some((f) => f.Id === "arn:aws:s3:::logs-bucket/s3_bucket_server_access_logging_enabled")).to.equal(false);
+  });
+
+  it("--from-snapshot reproduces the live audit that --save-snapshot recorded", async () => {
+    const saved = join(dir, "saved.json");
+    const live = io(fakeAws());
+    expect(await runBuckets({ output: "json", saveSnapshot: saved, concurrency: 4 }, live)).to.equal(0);
+    const offline = io();
+    expect(await runBuckets({ output: "json", fromSnapshot: saved }, offline)).to.equal(0);
+    expect(stable(JSON.parse(offline.out))).to.deep.equal({ ...stable(JSON.parse(live.out)) });
+    expect(JSON.parse(await readFile(saved, "utf8")).kind).to.equal("s3-buckets");
+  });
+
+  it("writes a self-contained HTML page that headless Chromium renders with the summary", async function () {
+    this.timeout(30_000);
+    if (!existsSync(CHROMIUM)) {
+      throw new Error(`${CHROMIUM} is missing: install Debian's chromium package (apt-get install -y chromium) to run the HTML render test.`);
+    }
+    const page = join(dir, "report.html");
+    expect(await runBuckets({ fromSnapshot: fixture, output: "html", out: page }, io())).to.equal(0);
+    const html = await readFile(page, "utf8");
+    expect(html).not.to.match(/<script|<link|src=/i);
+    const profile = join(dir, "chromium-profile");
+    const { stdout } = await run(
+      CHROMIUM,
+      ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync", `--user-data-dir=${profile}`, "--dump-dom", `file://${page}`],
+      { timeout: 25_000, maxBuffer: 10 * 1024 * 1024 },
+    );
+    expect(stdout).to.contain('<section id="summary">');
+    expect(stdout).to.match(/<th scope="row">CRITICAL<\/th><td class="n">1<\/td>/);
+    expect(stdout).to.contain("public-site");
+    expect(stdout).to.contain("Remediation:");
+  });
+});
