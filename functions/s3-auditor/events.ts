@@ -1,0 +1,92 @@
+/**
+ * The S3 auditor's three triggers, parsed at the edge with zod into an audit scope:
+ * - EventBridge "Scheduled Event" -> full audit of the configured regions;
+ * - EventBridge "AWS API Call via CloudTrail" from aws.s3 -> audit just that bucket
+ *   (a successful DeleteBucket archives its findings instead);
+ * - direct invocation `{"buckets": [...]}` -> audit those buckets.
+ */
+import { z } from "zod";
+import { ValidationError } from "../shared/errors";
+import type { AuditScope } from "./pipeline";
+
+/** The bucket-configuration calls the stack's rule matches (and the only ones we act on). */
+export const BUCKET_CHANGE_EVENTS = [
+  "CreateBucket",
+  "DeleteBucket",
+  "PutBucketPolicy",
+  "DeleteBucketPolicy",
+  "PutBucketAcl",
+  "PutPublicAccessBlock",
+  "DeletePublicAccessBlock",
+  "PutBucketPublicAccessBlock",
+  "DeleteBucketPublicAccessBlock",
+  "PutBucketEncryption",
+  "DeleteBucketEncryption",
+  "PutBucketVersioning",
+  "PutBucketOwnershipControls",
+  "DeleteBucketOwnershipControls",
+] as const;
+
+// Legacy us-east-1 buckets may have upper case and underscores, so be generous but bounded.
+const bucketName = z.string().regex(/^[a-zA-Z0-9._-]{1,255}$/, "not a bucket name");
+
+const scheduledEvent = z.object({
+  "detail-type": z.literal("Scheduled Event"),
+  source: z.literal("aws.events"),
+  time: z.string().optional(),
+  resources: z.array(z.string()).optional(),
+});
+
+const cloudTrailEvent = z.object({
+  "detail-type": z.literal("AWS API Call via CloudTrail"),
+  source: z.literal("aws.s3"),
+  detail: z.object({
+    eventSource: z.literal("s3.amazonaws.com"),
+    eventName: z.enum(BUCKET_CHANGE_EVENTS),
+    awsRegion: z.string().optional(),
+    errorCode: z.string().optional(),
+    requestParameters: z.object({ bucketName }).passthrough(),
+  }),
+});
+
+const directInvocation = z
+  .object({
+    buckets: z.array(bucketName).min(1, "name at least one bucket").max(1000, "at most 1000 buckets per invocation"),
+  })
+  .strict();
+
+export interface TriggerDefaults {
+  /** Regions a scheduled run audits. */
+  readonly regions: readonly string[];
+}
+
+function describe(error: z.ZodError): string {
+  return error.issues.map((i) => `${i.path.join(".") || "(event)"}: ${i.message}`).join("; ");
+}
+
+/** Turns a Lambda event into an audit scope. @throws ValidationError for anything else. */
+export function parseTrigger(event: unknown, defaults: TriggerDefaults): AuditScope {
+  const kind = event && typeof event === "object" ? (event as Record<string, unknown>)["detail-type"] : undefined;
+  if (kind === "Scheduled Event") {
+    const parsed = scheduledEvent.safeParse(event);
+    if (!parsed.success) throw new ValidationError(`Bad scheduled event: ${describe(parsed.error)}`, "InvalidEvent");
+    return { trigger: "schedule", regions: [...defaults.regions] };
+  }
+  if (kind === "AWS API Call via CloudTrail") {
+    const parsed = cloudTrailEvent.safeParse(event);
+    if (!parsed.success) throw new ValidationError(`Bad CloudTrail event: ${describe(parsed.error)}`, "InvalidEvent");
+    const { eventName, errorCode, requestParameters } = parsed.data.detail;
+    const bucket = requestParameters.bucketName;
+    // A DeleteBucket that failed (e.g. BucketNotEmpty) deleted nothing: audit the bucket instead.
+    if (eventName === "DeleteBucket" && !errorCode) return { trigger: "cloudtrail", buckets: [bucket], deletedBuckets: [bucket] };
+    return { trigger: "cloudtrail", buckets: [bucket] };
+  }
+  const direct = directInvocation.safeParse(event);
+  if (!direct.success) {
+    throw new ValidationError(
+      `Unrecognised event (${describe(direct.error)}): send an EventBridge scheduled event, an S3 CloudTrail event, or {"buckets": ["name", ...]}.`,
+      "InvalidEvent",
+    );
+  }
+  return { trigger: "direct", buckets: [...new Set(direct.data.buckets)] };
+}

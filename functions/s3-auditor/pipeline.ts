@@ -1,0 +1,674 @@
+/**
+ * The findings pipeline of the S3 auditor, as pure orchestration over injected dependencies:
+ * audit -> ask the KMS audit API once per distinct key -> attach key results to buckets -> optional
+ * OPA -> ASFF findings -> prior state (MongoDB, Security Hub as fallback) -> Security Hub
+ * (import, resolve, archive within scope) -> MongoDB -> one run summary.
+ *
+ * Failure behaviour (docs/findings-pipeline.md): the KMS API failing gives NOT_AVAILABLE findings;
+ * MongoDB failing never stops Security Hub from getting every finding, it makes the run partial.
+ */
+import { createHash, randomUUID } from "node:crypto";
+import type { AwsSecurityFinding } from "@aws-sdk/client-securityhub";
+import type { BucketAudit, KeyAudit, S3AuditReport } from "../shared/audit-types";
+import {
+  accountResourceId,
+  archiveFinding,
+  buildFinding,
+  findingId,
+  fingerprint,
+  productArn,
+  type FindingComplianceStatus,
+  type FindingProduct,
+  type FindingResource,
+  type MetadataLookup,
+  type PriorFinding,
+} from "../shared/asff";
+import { SEVERITY_ORDER, type CheckMetadata, type CheckResult, type Fetched, type Severity } from "../shared/check";
+import { PlatformError, awsErrorCode } from "../shared/errors";
+import type { AuditRunDocument, FindingWrite, FindingsStore, PriorRecord } from "../shared/findings-store";
+import { fetchPriorFindings, importFindings, resolveFindings, type SecurityHubOptions, type SecurityHubSender, type TokenBucket } from "../shared/security-hub";
+import { auditDistinctKeys, canonicalKeyRef } from "./kms-api-client";
+
+/** What to audit, from the trigger (functions/s3-auditor/events.ts). */
+export interface AuditScope {
+  readonly trigger: "schedule" | "cloudtrail" | "direct";
+  /** Regions of a full scan. */
+  readonly regions?: readonly string[];
+  /** Only these buckets. */
+  readonly buckets?: readonly string[];
+  /** Buckets a DeleteBucket event named: their findings are archived. */
+  readonly deletedBuckets?: readonly string[];
+}
+
+export interface AuditOutput {
+  readonly report: S3AuditReport;
+  /** Normalised configuration per bucket name, for OPA. */
+  readonly configurations?: ReadonlyMap<string, unknown>;
+}
+
+export interface Logger {
+  info(message: string, ...extra: unknown[]): void;
+  warn(message: string, ...extra: unknown[]): void;
+  error(message: string, ...extra: unknown[]): void;
+}
+
+export interface OpaSettings {
+  /** Base URL of OPA, e.g. `http://opa.internal:8181`. */
+  readonly url: string;
+  /** Data API path of the rule set, e.g. `cspm/s3/deny` (result: messages) or `cspm/s3` (result.deny). */
+  readonly path: string;
+  /** @default 3000 */
+  readonly timeoutMs?: number;
+  readonly fetch?: typeof fetch;
+}
+
+export type FindingsStorePort = Pick<FindingsStore, "ensureIndexes" | "priorByIds" | "activeByResources" | "activeInRegions" | "upsertFindings" | "recordRun" | "hasRecordedRuns">;
+
+export interface PipelineDeps {
+  audit(scope: AuditScope): Promise<AuditOutput>;
+  /** One KMS audit API call (the client de-duplicates per run). */
+  auditKey(keyRef: string): Promise<Fetched<KeyAudit>>;
+  /** Alias ARN -> key ARN, so two names of one key cost one API call. */
+  resolveAlias?(aliasArn: string): Promise<string | undefined>;
+  /** Metadata of the S3 auditor's checks. */
+  readonly metadata: MetadataLookup;
+  readonly securityHub: SecurityHubSender;
+  /** The region findings are imported into (the product ARN's region). */
+  readonly securityHubRegion: string;
+  /** Shared by BatchImportFindings and BatchUpdateFindings (10 req/s, burst 30). */
+  readonly securityHubLimiter: TokenBucket;
+  /** For GetFindings, the prior-state fallback (3 req/s, burst 6). Without it there is no fallback. */
+  readonly getFindingsLimiter?: TokenBucket;
+  readonly securityHubOptions?: Omit<SecurityHubOptions, "limiter">;
+  /** Absent: MongoDB not configured (the run is recorded nowhere but Security Hub, and is partial). */
+  readonly store?: FindingsStorePort;
+  readonly opa?: OpaSettings;
+  /** Re-send unchanged findings after this many days (< 90, Security Hub's expiry). @default 7 */
+  readonly refreshAfterDays?: number;
+  /** KMS API calls in flight. @default 8 */
+  readonly kmsConcurrency?: number;
+  now?(): Date;
+  runId?(): string;
+  readonly logger?: Logger;
+}
+
+export interface RunError {
+  readonly source: "audit" | "kms" | "opa" | "securityHub" | "store" | "priorFallback";
+  readonly code: string;
+  readonly message: string;
+}
+
+export interface RunSummary {
+  readonly runId: string;
+  readonly status: "complete" | "partial";
+  readonly scope: AuditScope;
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly counts: {
+    readonly buckets: number;
+    readonly kmsKeys: number;
+    readonly kmsApiCalls: number;
+    readonly kmsUnavailable: number;
+    readonly findings: number;
+    readonly sent: number;
+    readonly unchanged: number;
+    readonly archived: number;
+    readonly resolved: number;
+    readonly failed: number;
+    readonly securityHubCalls: number;
+    readonly priorFallbackCalls: number;
+    readonly storeWrites: number;
+  };
+  readonly store: "ok" | "unavailable" | "not-configured";
+  readonly errors: readonly RunError[];
+}
+
+const DAY_MS = 86_400_000;
+const STALE_KEY_STATES = new Set(["PendingDeletion", "PendingReplicaDeletion", "Disabled"]);
+
+/** Checks the pipeline itself emits on buckets, from the KMS audit API's answers. */
+export const KMS_KEY_USABLE: CheckMetadata = {
+  id: "s3_bucket_kms_key_usable",
+  title: "S3 bucket's KMS key is enabled and not pending deletion",
+  severity: "CRITICAL",
+  securityHubControl: "KMS.3",
+  resourceType: "AwsS3Bucket",
+  description:
+    "The bucket's default encryption names a KMS key. If that key is disabled or scheduled for deletion, new writes fail and, once it is deleted, every object encrypted under it is lost.",
+  remediation: {
+    text: "Cancel the key deletion (aws kms cancel-key-deletion) or enable the key, or change the bucket's default encryption to a key that is enabled.",
+    url: "https://docs.aws.amazon.com/kms/latest/developerguide/deleting-keys.html",
+  },
+};
+
+export const KMS_KEY_CHECKS: CheckMetadata = {
+  id: "s3_bucket_kms_key_checks_passed",
+  title: "KMS keys used by the S3 bucket pass the KMS checks",
+  severity: "MEDIUM",
+  resourceType: "AwsS3Bucket",
+  description: "The KMS auditor's checks (rotation, key policy exposure, cross-account access, ...) of every key the bucket's default encryption uses.",
+  remediation: { text: "Fix the failed checks of the KMS key named in this finding; see the key's own findings for details." },
+};
+
+export const OPA_UNAVAILABLE_PREFIX = "opa";
+
+function opaCheckId(path: string, message?: string): string {
+  const base = `${OPA_UNAVAILABLE_PREFIX}/${path}`;
+  return message === undefined ? base : `${base}/${createHash("sha256").update(message).digest("hex").slice(0, 16)}`;
+}
+
+async function mapPool<T, R>(items: readonly T[], concurrency: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, items.length) }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        out[i] = await work(items[i]!);
+      }
+    }),
+  );
+  return out;
+}
+
+function maxSeverity(severities: readonly Severity[], fallback: Severity): Severity {
+  return severities.reduce((a, b) => (SEVERITY_ORDER.indexOf(b) > SEVERITY_ORDER.indexOf(a) ? b : a), fallback);
+}
+
+function keyRegion(keyArn: string, fallback: string): string {
+  return keyArn.split(":")[3] || fallback;
+}
+
+/**
+ * The bucket's key findings from the KMS API's answers: pending deletion or disabled is CRITICAL
+ * FAILED; an answer we could not get is NOT_AVAILABLE; a bucket without a KMS key gets neither
+ * (NOT_APPLICABLE, so an earlier finding is archived).
+ */
+export function keyResults(refs: readonly string[], audits: ReadonlyMap<string, Fetched<KeyAudit>>): CheckResult[] {
+  if (refs.length === 0) {
+    const reason = "The bucket's default encryption uses no KMS key.";
+    return [
+      { checkId: KMS_KEY_USABLE.id, status: "NOT_APPLICABLE", reason },
+      { checkId: KMS_KEY_CHECKS.id, status: "NOT_APPLICABLE", reason },
+    ];
+  }
+  const unusable: string[] = [];
+  const unavailable: string[] = [];
+  const failedChecks: { text: string; severity: Severity }[] = [];
+  for (const ref of refs) {
+    const audit = audits.get(ref);
+    if (!audit || !audit.ok) {
+      unavailable.push(`${ref} (${audit && !audit.ok ? audit.errorCode : "NotAsked"})`);
+      continue;
+    }
+    const key = audit.value;
+    const state = typeof key.facts.keyState === "string" ? key.facts.keyState : undefined;
+    const stateFailed = key.results.find((r) => r.status === "FAILED" && /pending_deletion|key_enabled/.test(r.checkId));
+    if ((state && STALE_KEY_STATES.has(state)) || stateFailed) unusable.push(`${key.keyArn} is ${state ?? stateFailed!.checkId}`);
+    for (const r of key.results) {
+      if (r.status === "FAILED" || r.status === "WARNING") failedChecks.push({ text: `${key.keyArn}: ${r.checkId} ${r.status}: ${r.reason}`, severity: r.severity ?? "MEDIUM" });
+    }
+  }
+  const usable: CheckResult =
+    unusable.length > 0
+      ? { checkId: KMS_KEY_USABLE.id, status: "FAILED", severity: "CRITICAL", reason: `The bucket's KMS key cannot be relied on: ${unusable.join("; ")}.`, details: { unusable } }
+      : unavailable.length > 0
+        ? { checkId: KMS_KEY_USABLE.id, status: "NOT_AVAILABLE", reason: `The KMS audit API did not answer for ${unavailable.join(", ")}.`, errorCode: errorCodeOf(unavailable[0]!) }
+        : { checkId: KMS_KEY_USABLE.id, status: "PASSED", reason: "Every KMS key the bucket uses is enabled and not pending deletion." };
+  const checks: CheckResult =
+    failedChecks.length > 0
+      ? {
+          checkId: KMS_KEY_CHECKS.id,
+          status: "FAILED",
+          severity: maxSeverity(failedChecks.map((f) => f.severity), "LOW"),
+          reason: `${failedChecks.length} KMS check(s) fail on the bucket's keys: ${failedChecks.map((f) => f.text).join(" | ")}`,
+        }
+      : unavailable.length > 0
+        ? { checkId: KMS_KEY_CHECKS.id, status: "NOT_AVAILABLE", reason: `The KMS audit API did not answer for ${unavailable.join(", ")}.`, errorCode: errorCodeOf(unavailable[0]!) }
+        : { checkId: KMS_KEY_CHECKS.id, status: "PASSED", reason: "Every KMS key the bucket uses passes the KMS checks." };
+  return [usable, checks];
+}
+
+function errorCodeOf(text: string): string {
+  return /\(([^)]+)\)$/.exec(text)?.[1] ?? "Unknown";
+}
+
+/** Unwraps `Fetched` values recursively so OPA sees plain configuration (`{ unavailable: code }` where a read failed). */
+export function normaliseConfiguration(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(normaliseConfiguration);
+  if (value instanceof Date) return value.toISOString();
+  if (value && typeof value === "object") {
+    const obj = value as Record<string, unknown>;
+    if (typeof obj.ok === "boolean" && (("value" in obj && obj.ok) || ("errorCode" in obj && !obj.ok))) {
+      return obj.ok ? normaliseConfiguration(obj.value) : { unavailable: obj.errorCode };
+    }
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(obj)) if (v !== undefined) out[k] = normaliseConfiguration(v);
+    return out;
+  }
+  return value;
+}
+
+interface OpaDeny {
+  readonly message: string;
+  readonly severity?: Severity;
+}
+
+/** Evaluates one bucket's configuration with OPA's Data API; the deny messages, or an error code. */
+export async function evaluateOpa(opa: OpaSettings, input: unknown): Promise<Fetched<OpaDeny[]>> {
+  const url = `${opa.url.replace(/\/+$/, "")}/v1/data/${opa.path.replace(/^\/+/, "")}`;
+  try {
+    const response = await (opa.fetch ?? fetch)(url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ input }),
+      signal: AbortSignal.timeout(opa.timeoutMs ?? 3000),
+    });
+    if (response.status !== 200) return { ok: false, errorCode: `OpaError${response.status}`, message: (await response.text()).slice(0, 300) };
+    const body = (await response.json()) as { result?: unknown };
+    const result = body.result;
+    const raw = Array.isArray(result) ? result : result && typeof result === "object" && Array.isArray((result as { deny?: unknown }).deny) ? (result as { deny: unknown[] }).deny : [];
+    const denies = raw
+      .map((d): OpaDeny | undefined => {
+        if (typeof d === "string") return { message: d };
+        if (d && typeof d === "object" && typeof (d as { msg?: unknown }).msg === "string") {
+          const severity = (d as { severity?: unknown }).severity;
+          const s = typeof severity === "string" ? severity.toUpperCase() : undefined;
+          return { message: (d as { msg: string }).msg, severity: SEVERITY_ORDER.includes(s as Severity) ? (s as Severity) : undefined };
+        }
+        return undefined;
+      })
+      .filter((d): d is OpaDeny => d !== undefined);
+    return { ok: true, value: denies };
+  } catch (error) {
+    const e = error as Error;
+    return { ok: false, errorCode: e.name === "TimeoutError" ? "OpaTimeout" : "OpaUnreachable", message: e.message };
+  }
+}
+
+/** One report from several (one audit per configured region). */
+export function mergeReports(reports: readonly S3AuditReport[]): S3AuditReport {
+  if (reports.length === 0) throw new PlatformError("NothingAudited", "No audit report to merge.");
+  const first = reports[0]!;
+  if (reports.length === 1) return first;
+  const regions = reports.flatMap((r) => r.scope.regions ?? []);
+  const buckets = reports.flatMap((r) => r.scope.buckets ?? []);
+  return {
+    ...first,
+    startedAt: reports.map((r) => r.startedAt).sort()[0]!,
+    finishedAt: reports.map((r) => r.finishedAt).sort().at(-1)!,
+    scope: { ...(regions.length ? { regions: [...new Set(regions)].sort() } : {}), ...(buckets.length ? { buckets: [...new Set(buckets)].sort() } : {}) },
+    buckets: reports.flatMap((r) => r.buckets),
+    deletedBuckets: [...new Set(reports.flatMap((r) => r.deletedBuckets))],
+    errors: reports.flatMap((r) => r.errors),
+    apiCalls: reports.reduce((n, r) => n + r.apiCalls, 0),
+  };
+}
+
+interface Item {
+  readonly id: string;
+  readonly result: CheckResult;
+  readonly resources: readonly FindingResource[];
+}
+
+function bucketArn(partition: string, name: string): string {
+  return `arn:${partition}:s3:::${name}`;
+}
+
+function resourceOf(prior: PriorFinding): string | undefined {
+  return (prior as Partial<PriorRecord>).resourceId ?? prior.finding?.Resources?.[0]?.Id;
+}
+
+function checkOf(prior: PriorFinding): string | undefined {
+  return (prior as Partial<PriorRecord>).checkId ?? prior.finding?.GeneratorId;
+}
+
+/** Runs the whole pipeline for one trigger. Throws only when the audit itself cannot run. */
+export async function runPipeline(scope: AuditScope, deps: PipelineDeps): Promise<RunSummary> {
+  const now = deps.now ?? (() => new Date());
+  const log = deps.logger;
+  const runId = deps.runId?.() ?? randomUUID();
+  const started = now();
+  const errors: RunError[] = [];
+
+  const { report, configurations } = await deps.audit(scope);
+  for (const e of report.errors) errors.push({ source: "audit", code: e.code, message: e.bucket ? `${e.bucket}: ${e.message}` : e.message });
+  const product: FindingProduct = { accountId: report.accountId, partition: report.partition, region: deps.securityHubRegion };
+  const product_arn = productArn(product);
+
+  // KMS: one call per distinct key, results attached to every bucket using it.
+  const refsByBucket = new Map<string, string[]>();
+  for (const bucket of report.buckets) {
+    refsByBucket.set(bucket.bucket, [...new Set(bucket.kmsKeyIds.map((ref) => canonicalKeyRef(ref, { partition: report.partition, region: bucket.region, accountId: report.accountId })))]);
+  }
+  let kmsApiCalls = 0;
+  const keyAudits = await auditDistinctKeys(
+    [...refsByBucket.values()].flat(),
+    (ref) => {
+      kmsApiCalls++;
+      return deps.auditKey(ref);
+    },
+    deps.resolveAlias,
+    deps.kmsConcurrency ?? 8,
+  );
+  let kmsUnavailable = 0;
+  for (const [ref, audit] of keyAudits) {
+    if (!audit.ok) {
+      kmsUnavailable++;
+      errors.push({ source: "kms", code: audit.errorCode, message: `${ref}: ${audit.message ?? "no answer"}` });
+    }
+  }
+
+  // OPA (optional).
+  const opaMetadata = new Map<string, CheckMetadata>();
+  const opaFailedBuckets = new Set<string>();
+  const opaResults = new Map<string, CheckResult[]>();
+  if (deps.opa && configurations) {
+    const opa = deps.opa;
+    const unavailableMeta: CheckMetadata = {
+      id: opaCheckId(opa.path),
+      title: `OPA policy ${opa.path} could be evaluated`,
+      severity: "LOW",
+      resourceType: "AwsS3Bucket",
+      description: `The bucket's configuration is evaluated by the OPA policy ${opa.path}.`,
+      remediation: { text: "Check that the OPA endpoint is reachable from the S3 auditor and that the policy path exists." },
+    };
+    opaMetadata.set(unavailableMeta.id, unavailableMeta);
+    await mapPool(report.buckets, 8, async (bucket) => {
+      const config = configurations.get(bucket.bucket);
+      if (config === undefined) return;
+      const answer = await evaluateOpa(opa, normaliseConfiguration(config));
+      const results: CheckResult[] = [];
+      if (!answer.ok) {
+        opaFailedBuckets.add(bucket.arn);
+        errors.push({ source: "opa", code: answer.errorCode, message: `${bucket.bucket}: ${answer.message ?? ""}` });
+        results.push({ checkId: unavailableMeta.id, status: "NOT_AVAILABLE", reason: `OPA did not evaluate the bucket: ${answer.message ?? answer.errorCode}`, errorCode: answer.errorCode });
+      } else {
+        results.push({ checkId: unavailableMeta.id, status: "NOT_APPLICABLE", reason: "OPA evaluated the bucket." });
+        for (const deny of answer.value) {
+          const id = opaCheckId(opa.path, deny.message);
+          opaMetadata.set(id, {
+            id,
+            title: `OPA policy ${opa.path}: ${deny.message}`,
+            severity: deny.severity ?? "MEDIUM",
+            resourceType: "AwsS3Bucket",
+            description: `The OPA policy ${opa.path} denies the bucket's configuration: ${deny.message}`,
+            remediation: { text: `Change the bucket's configuration so that ${opa.path} no longer denies it: ${deny.message}` },
+          });
+          results.push({ checkId: id, status: "FAILED", reason: deny.message });
+        }
+      }
+      opaResults.set(bucket.bucket, results);
+    });
+  }
+
+  const own = new Map<string, CheckMetadata>([[KMS_KEY_USABLE.id, KMS_KEY_USABLE], [KMS_KEY_CHECKS.id, KMS_KEY_CHECKS], ...opaMetadata]);
+  const lookup: MetadataLookup = (id) => own.get(id) ?? deps.metadata(id);
+
+  // Every (resource, result) of this run.
+  const items: Item[] = [];
+  const accountResource: FindingResource = { type: "AwsAccount", id: accountResourceId(report.accountId), partition: report.partition, region: report.account.region };
+  for (const result of report.account.results) items.push({ id: findingId(accountResource.id, result.checkId), result, resources: [accountResource] });
+  for (const bucket of report.buckets) {
+    const resource: FindingResource = { type: "AwsS3Bucket", id: bucket.arn, partition: report.partition, region: bucket.region };
+    const refs = refsByBucket.get(bucket.bucket) ?? [];
+    const keyResources: FindingResource[] = refs.slice(0, 31).map((ref) => {
+      const audit = keyAudits.get(ref);
+      const arn = audit?.ok ? audit.value.keyArn : ref;
+      return { type: "AwsKmsKey", id: arn, partition: report.partition, region: keyRegion(arn, bucket.region) };
+    });
+    for (const result of bucket.results) items.push({ id: findingId(bucket.arn, result.checkId), result, resources: [resource] });
+    for (const result of keyResults(refs, keyAudits)) items.push({ id: findingId(bucket.arn, result.checkId), result, resources: [resource, ...keyResources] });
+    for (const result of opaResults.get(bucket.bucket) ?? []) items.push({ id: findingId(bucket.arn, result.checkId), result, resources: [resource] });
+  }
+
+  // Scope: what may be archived.
+  const auditedArns = new Set(report.buckets.map((b: BucketAudit) => b.arn));
+  const auditedNames = new Set(report.buckets.map((b) => b.bucket));
+  const deletedArns = new Set([...report.deletedBuckets, ...(scope.deletedBuckets ?? [])].filter((name) => !auditedNames.has(name)).map((name) => bucketArn(report.partition, name)));
+  const fullScan = !scope.buckets?.length && !report.scope.buckets?.length;
+  const scanRegions = [...new Set([...(report.scope.regions ?? []), ...(scope.regions ?? [])])];
+  const inventoryFailed = report.errors.some((e) => !e.bucket);
+  const erroredArns = new Set(report.errors.filter((e) => e.bucket).map((e) => bucketArn(report.partition, e.bucket!)));
+
+  // Prior state: MongoDB, then Security Hub for what MongoDB cannot answer.
+  const priors = new Map<string, PriorFinding>();
+  const sweepCandidates: PriorFinding[] = [];
+  let storeState: RunSummary["store"] = deps.store ? "ok" : "not-configured";
+  // On a fresh deployment there is nothing sent before to catch up on: skip the Security Hub lookup.
+  let storeHasHistory = true;
+  if (deps.store) {
+    try {
+      await deps.store.ensureIndexes();
+      storeHasHistory = await deps.store.hasRecordedRuns();
+      for (const [id, p] of await deps.store.priorByIds(items.map((i) => i.id))) priors.set(id, p);
+      sweepCandidates.push(...(await deps.store.activeByResources([...auditedArns, ...deletedArns])));
+      if (fullScan && scanRegions.length > 0 && !inventoryFailed) sweepCandidates.push(...(await deps.store.activeInRegions("AwsS3Bucket", scanRegions, [...auditedArns])));
+    } catch (error) {
+      storeState = "unavailable";
+      priors.clear();
+      sweepCandidates.length = 0;
+      errors.push({ source: "store", code: (error as PlatformError).code ?? awsErrorCode(error), message: (error as Error).message });
+      log?.error("MongoDB unavailable: findings still go to Security Hub; the run is partial", { alarm: "FindingsStoreUnavailable", runId, error: (error as Error).message });
+    }
+  }
+  let priorFallbackCalls = 0;
+  if (deps.getFindingsLimiter && (storeState !== "ok" || storeHasHistory)) {
+    const askResources = new Set<string>();
+    // Only findings that would be sent as new: NOT_APPLICABLE results that were never stored need no history.
+    for (const item of items) if (item.result.status !== "NOT_APPLICABLE" && !priors.has(item.id)) askResources.add(item.resources[0]!.id);
+    if (storeState !== "ok") for (const arn of deletedArns) askResources.add(arn);
+    if (askResources.size > 0) {
+      try {
+        const fetched = await fetchPriorFindings(deps.securityHub, product_arn, [...askResources], { ...deps.securityHubOptions, limiter: deps.getFindingsLimiter });
+        priorFallbackCalls = fetched.calls;
+        for (const [id, p] of fetched.priors) {
+          if (!priors.has(id)) priors.set(id, p);
+          if (storeState !== "ok" && p.recordState === "ACTIVE") sweepCandidates.push(p);
+        }
+      } catch (error) {
+        errors.push({ source: "priorFallback", code: awsErrorCode(error), message: (error as Error).message });
+      }
+    }
+  }
+
+  // Decide what to send.
+  const at = now();
+  const refreshMs = Math.min(deps.refreshAfterDays ?? 7, 89) * DAY_MS;
+  const toSend: AwsSecurityFinding[] = [];
+  const writes = new Map<string, FindingWrite>();
+  const unchangedWrites: FindingWrite[] = [];
+  const resolveCandidates = new Set<string>();
+  const produced = new Set<string>();
+  let built = 0;
+
+  const writeFor = (f: AwsSecurityFinding, prior: PriorFinding | undefined, status: FindingComplianceStatus, checkId: string): FindingWrite => ({
+    id: f.Id!,
+    resourceId: f.Resources![0]!.Id!,
+    resourceType: f.Resources![0]!.Type as FindingWrite["resourceType"],
+    resourceRegion: f.Resources![0]!.Region ?? product.region,
+    checkId,
+    status,
+    severity: (f.Severity?.Label ?? "INFORMATIONAL") as Severity,
+    recordState: f.RecordState === "ARCHIVED" ? "ARCHIVED" : "ACTIVE",
+    createdAt: f.CreatedAt!,
+    firstObservedAt: f.FirstObservedAt ?? f.CreatedAt!,
+    updatedAt: f.UpdatedAt!,
+    lastObservedAt: at.toISOString(),
+    lastSentAt: at.toISOString(),
+    fingerprint: fingerprint(f),
+    finding: f,
+    statusChanged: !prior || prior.status !== status || prior.recordState !== (f.RecordState === "ARCHIVED" ? "ARCHIVED" : "ACTIVE"),
+    runId,
+  });
+
+  const archive = (prior: PriorFinding, reason: string): void => {
+    if (writes.has(prior.id) || prior.recordState !== "ACTIVE") return;
+    const archived = archiveFinding(prior, at, reason);
+    if (!archived) {
+      errors.push({ source: "store", code: "NoStoredFinding", message: `Cannot archive ${prior.id}: its last finding was not stored.` });
+      return;
+    }
+    toSend.push(archived);
+    writes.set(prior.id, writeFor(archived, prior, prior.status, checkOf(prior) ?? archived.GeneratorId!));
+  };
+
+  for (const item of items) {
+    produced.add(item.id);
+    const prior = priors.get(item.id);
+    if (item.result.status === "NOT_APPLICABLE") {
+      // Never an active finding: archive one that exists, otherwise send nothing.
+      if (prior) archive(prior, `Not applicable: ${item.result.reason}`);
+      continue;
+    }
+    const finding = buildFinding({ product, result: item.result, resources: item.resources, prior, now: at }, lookup);
+    built++;
+    const status = item.result.status as FindingComplianceStatus;
+    const unchanged =
+      prior !== undefined &&
+      prior.recordState === "ACTIVE" &&
+      prior.fingerprint === fingerprint(finding) &&
+      prior.lastSentAt !== undefined &&
+      at.getTime() - Date.parse(prior.lastSentAt) < refreshMs &&
+      !prior.resolvePending;
+    if (unchanged && prior.finding) {
+      unchangedWrites.push({ ...writeFor(prior.finding, prior, status, item.result.checkId), lastObservedAt: at.toISOString(), lastSentAt: prior.lastSentAt, updatedAt: prior.updatedAt, statusChanged: false });
+      continue;
+    }
+    toSend.push(finding);
+    writes.set(item.id, writeFor(finding, prior, status, item.result.checkId));
+    if (status === "PASSED" && prior && (prior.status === "FAILED" || prior.status === "WARNING" || prior.resolvePending)) resolveCandidates.add(item.id);
+  }
+
+  // Archive within the scanned scope only.
+  const toArchive: { prior: PriorFinding; reason: string }[] = [];
+  for (const prior of sweepCandidates) {
+    const resource = resourceOf(prior);
+    if (!resource || produced.has(prior.id)) continue;
+    if (deletedArns.has(resource)) toArchive.push({ prior, reason: "The bucket was deleted." });
+    else if (auditedArns.has(resource)) {
+      if (opaFailedBuckets.has(resource) && checkOf(prior)?.startsWith(`${OPA_UNAVAILABLE_PREFIX}/`)) continue;
+      toArchive.push({ prior, reason: "The check no longer reports on this bucket." });
+    } else if (fullScan && !inventoryFailed && !erroredArns.has(resource) && scanRegions.includes((prior as Partial<PriorRecord>).resourceRegion ?? prior.finding?.Resources?.[0]?.Region ?? "")) {
+      toArchive.push({ prior, reason: "The bucket no longer exists." });
+    }
+  }
+  // Sweeps read findings without their stored ASFF body: fetch it for the few being archived.
+  const missing = toArchive.filter((a) => !a.prior.finding && !priors.get(a.prior.id)?.finding).map((a) => a.prior.id);
+  if (missing.length > 0 && deps.store && storeState === "ok") {
+    try {
+      for (const [id, p] of await deps.store.priorByIds(missing)) priors.set(id, p);
+    } catch (error) {
+      storeState = "unavailable";
+      errors.push({ source: "store", code: (error as PlatformError).code ?? awsErrorCode(error), message: (error as Error).message });
+    }
+  }
+  for (const { prior, reason } of toArchive) archive(prior.finding ? prior : (priors.get(prior.id) ?? prior), reason);
+
+  // Security Hub.
+  const shOptions: SecurityHubOptions = { ...deps.securityHubOptions, limiter: deps.securityHubLimiter };
+  const imported = await importFindings(deps.securityHub, toSend, shOptions);
+  for (const f of imported.failed) errors.push({ source: "securityHub", code: f.errorCode, message: `${f.id}: ${f.message}` });
+  const importedIds = new Set(imported.succeeded);
+  const toResolve = [...resolveCandidates].filter((id) => importedIds.has(id));
+  const resolved = toResolve.length ? await resolveFindings(deps.securityHub, toResolve.map((id) => ({ id, productArn: product_arn })), shOptions) : { succeeded: [], failed: [], calls: 0 };
+  for (const f of resolved.failed) errors.push({ source: "securityHub", code: f.errorCode, message: `resolve ${f.id}: ${f.message}` });
+  const resolvedIds = new Set(resolved.succeeded);
+  const archivedCount = toSend.filter((f) => f.RecordState === "ARCHIVED" && importedIds.has(f.Id!)).length;
+
+  // MongoDB: what Security Hub accepted, plus first sightings it refused (so CreatedAt stays the first-seen time).
+  let storeWrites = 0;
+  const finished = now();
+  const status: RunSummary["status"] = errors.some((e) => e.source !== "kms" && e.source !== "opa") || storeState !== "ok" ? "partial" : "complete";
+  const counts: RunSummary["counts"] = {
+    buckets: report.buckets.length,
+    kmsKeys: keyAudits.size === 0 ? 0 : new Set([...keyAudits.entries()].map(([ref, a]) => (a.ok ? a.value.keyArn : ref))).size,
+    kmsApiCalls,
+    kmsUnavailable,
+    findings: built,
+    sent: imported.succeeded.length,
+    unchanged: unchangedWrites.length,
+    archived: archivedCount,
+    resolved: resolvedIds.size,
+    failed: imported.failed.length,
+    securityHubCalls: imported.calls + resolved.calls,
+    priorFallbackCalls,
+    storeWrites: 0,
+  };
+  if (deps.store && storeState === "ok") {
+    const finalWrites: FindingWrite[] = [...unchangedWrites];
+    for (const [id, w] of writes) {
+      if (importedIds.has(id)) {
+        const pendingResolve = resolveCandidates.has(id) && !resolvedIds.has(id);
+        finalWrites.push({ ...w, resolvedAt: resolvedIds.has(id) ? finished.toISOString() : undefined, resolvePending: pendingResolve });
+      } else if (!priors.has(id)) {
+        finalWrites.push({ ...w, lastSentAt: undefined, fingerprint: "unsent" });
+      }
+    }
+    try {
+      await deps.store.upsertFindings(finalWrites);
+      storeWrites = finalWrites.length;
+      await deps.store.recordRun(runDocument(runId, scope, started, finished, { ...counts, storeWrites }, errors));
+    } catch (error) {
+      storeState = "unavailable";
+      errors.push({ source: "store", code: (error as PlatformError).code ?? awsErrorCode(error), message: (error as Error).message });
+      log?.error("MongoDB write failed: Security Hub has every finding; the next run writes them again", { alarm: "FindingsStoreUnavailable", runId, error: (error as Error).message });
+    }
+  }
+  const finalStatus: RunSummary["status"] = storeState === "ok" && status === "complete" ? "complete" : "partial";
+  const summary: RunSummary = {
+    runId,
+    status: finalStatus,
+    scope,
+    startedAt: started.toISOString(),
+    finishedAt: finished.toISOString(),
+    counts: { ...counts, storeWrites },
+    store: storeState,
+    errors,
+  };
+  log?.info("S3 audit run finished", { runId, status: summary.status, counts: summary.counts, errors: errors.length });
+  return summary;
+}
+
+/** The run's figures as a CloudWatch embedded-metric-format log line (alarm on FindingsStoreErrors >= 1). */
+export function emfMetrics(summary: RunSummary, functionName: string): Record<string, unknown> {
+  const values: Record<string, number> = {
+    RunPartial: summary.status === "partial" ? 1 : 0,
+    FindingsStoreErrors: summary.store === "unavailable" ? 1 : 0,
+    SecurityHubFailedFindings: summary.counts.failed,
+    KmsApiUnavailable: summary.counts.kmsUnavailable,
+    FindingsSent: summary.counts.sent,
+    FindingsArchived: summary.counts.archived,
+    FindingsResolved: summary.counts.resolved,
+  };
+  return {
+    _aws: {
+      Timestamp: Date.parse(summary.finishedAt),
+      CloudWatchMetrics: [{ Namespace: "CSPM", Dimensions: [["Function"]], Metrics: Object.keys(values).map((Name) => ({ Name, Unit: "Count" })) }],
+    },
+    Function: functionName,
+    runId: summary.runId,
+    ...values,
+  };
+}
+
+function runDocument(
+  runId: string,
+  scope: AuditScope,
+  started: Date,
+  finished: Date,
+  counts: Readonly<Record<string, number>>,
+  errors: readonly RunError[],
+): AuditRunDocument {
+  return {
+    _id: runId,
+    kind: "s3",
+    trigger: scope.trigger,
+    scope: { ...(scope.buckets ? { buckets: [...scope.buckets] } : {}), ...(scope.regions ? { regions: [...scope.regions] } : {}) },
+    startedAt: started.toISOString(),
+    finishedAt: finished.toISOString(),
+    status: errors.some((e) => e.source !== "kms" && e.source !== "opa") ? "partial" : "complete",
+    counts,
+    errors: errors.slice(0, 100).map((e) => ({ source: e.source, code: e.code, message: e.message.slice(0, 500) })),
+  };
+}

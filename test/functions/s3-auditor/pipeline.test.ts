@@ -1,0 +1,322 @@
+import { expect } from "chai";
+import { mockClient } from "aws-sdk-client-mock";
+import { GetBucketEncryptionCommand, GetBucketPolicyCommand, GetBucketOwnershipControlsCommand, GetPublicAccessBlockCommand, ListBucketsCommand, S3Client } from "@aws-sdk/client-s3";
+import { GetPublicAccessBlockCommand as GetAccountPublicAccessBlockCommand, S3ControlClient } from "@aws-sdk/client-s3-control";
+import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
+import { BatchImportFindingsCommand, BatchUpdateFindingsCommand, GetFindingsCommand, SecurityHubClient, type AwsSecurityFinding } from "@aws-sdk/client-securityhub";
+import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import type { KeyAudit } from "../../../functions/shared/audit-types";
+import type { Fetched } from "../../../functions/shared/check";
+import { FindingsStore, containerClient as makeContainerClient, type MongoSettings } from "../../../functions/shared/findings-store";
+import type { MongoClient } from "mongodb";
+import { REPLAY_CREDENTIALS } from "../../../functions/shared/snapshot";
+import { TokenBucket } from "../../../functions/shared/security-hub";
+import { auditBuckets, auditInventory } from "../../../functions/s3-auditor/audit";
+import { s3CheckMetadata } from "../../../functions/s3-auditor/checks/index";
+import { fetchInventory, type InventoryDeps } from "../../../functions/s3-auditor/inventory";
+import { runPipeline, type AuditScope, type PipelineDeps } from "../../../functions/s3-auditor/pipeline";
+import { startMongoWireServer, startTcpProxy, type MongoWireServer } from "../../support/mongo-wire-server";
+
+const ACCOUNT = "111122223333";
+const SECRET_ARN = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:cspm/mongodb-AbCdEf";
+const KEY_A = `arn:aws:kms:eu-west-1:${ACCOUNT}:key/aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa`;
+const KEY_B = `arn:aws:kms:eu-west-1:${ACCOUNT}:key/bbbbbbbb-bbbb-bbbb-bbbb-bbbbbbbbbbbb`;
+const awsError = (name: string, httpStatusCode = 400) => Object.assign(new Error(name), { name, $metadata: { httpStatusCode } });
+
+interface World {
+  /** bucket name -> KMS key (undefined: SSE-S3) */
+  buckets: Map<string, string | undefined>;
+  keyStates: Map<string, string>;
+  kmsDown: boolean;
+  kmsCalls: string[];
+  hub: Map<string, AwsSecurityFinding & { Workflow?: { Status?: string } }>;
+  importCalls: number;
+  resolved: string[];
+  clock: number;
+}
+
+/** Every client the tests open, to close them afterwards. */
+const openClients: MongoClient[] = [];
+function containerClient(settings: MongoSettings): () => Promise<MongoClient> {
+  const get = makeContainerClient(settings);
+  return async () => {
+    const client = await get();
+    if (!openClients.includes(client)) openClients.push(client);
+    return client;
+  };
+}
+
+describe("S3 findings pipeline", () => {
+  let world: World;
+  let server: MongoWireServer | undefined;
+  let database: string;
+  let mocks: ReturnType<typeof mockClient>[];
+  let securityHub: SecurityHubClient;
+  let secrets: SecretsManagerClient;
+  let store: FindingsStore;
+  let logged: string[];
+
+  const inventoryDeps: InventoryDeps = {
+    homeRegion: "eu-west-1",
+    s3: (region) => new S3Client({ region, credentials: REPLAY_CREDENTIALS }),
+    s3Control: (region) => new S3ControlClient({ region, credentials: REPLAY_CREDENTIALS }),
+    sts: (region) => new STSClient({ region, credentials: REPLAY_CREDENTIALS }),
+    sleep: async () => undefined,
+  };
+
+  beforeEach(async () => {
+    world = { buckets: new Map(), keyStates: new Map(), kmsDown: false, kmsCalls: [], hub: new Map(), importCalls: 0, resolved: [], clock: Date.parse("2025-03-01T00:00:00Z") };
+    const s3 = mockClient(S3Client);
+    const control = mockClient(S3ControlClient);
+    const sts = mockClient(STSClient);
+    sts.on(GetCallerIdentityCommand).resolves({ Account: ACCOUNT, Arn: `arn:aws:iam::${ACCOUNT}:role/auditor` });
+    control.on(GetAccountPublicAccessBlockCommand).resolves({ PublicAccessBlockConfiguration: { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true } });
+    s3.onAnyCommand().resolves({});
+    s3.on(GetBucketPolicyCommand).rejects(awsError("NoSuchBucketPolicy", 404));
+    s3.on(GetBucketOwnershipControlsCommand).resolves({ OwnershipControls: { Rules: [{ ObjectOwnership: "BucketOwnerEnforced" }] } });
+    s3.on(GetPublicAccessBlockCommand).rejects(awsError("NoSuchPublicAccessBlockConfiguration", 404));
+    s3.on(ListBucketsCommand).callsFake(() => ({ Buckets: [...world.buckets.keys()].map((Name) => ({ Name, BucketRegion: "eu-west-1" })) }));
+    s3.on(GetBucketEncryptionCommand).callsFake((input: { Bucket: string }) => {
+      const key = world.buckets.get(input.Bucket);
+      return { ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: key ? { SSEAlgorithm: "aws:kms", KMSMasterKeyID: key } : { SSEAlgorithm: "AES256" } }] } };
+    });
+
+    // An in-memory Security Hub with its real update rule: an import is ignored unless UpdatedAt is newer.
+    securityHub = new SecurityHubClient({ region: "eu-west-1", credentials: REPLAY_CREDENTIALS });
+    const hub = mockClient(securityHub);
+    hub.on(BatchImportFindingsCommand).callsFake((input: { Findings: AwsSecurityFinding[] }) => {
+      world.importCalls++;
+      for (const f of input.Findings) {
+        const existing = world.hub.get(f.Id!);
+        if (!existing || Date.parse(f.UpdatedAt!) > Date.parse(existing.UpdatedAt!)) world.hub.set(f.Id!, { ...f, Workflow: existing?.Workflow ?? { Status: "NEW" } });
+      }
+      return { SuccessCount: input.Findings.length, FailedCount: 0, FailedFindings: [] };
+    });
+    hub.on(BatchUpdateFindingsCommand).callsFake((input: { FindingIdentifiers: { Id: string }[] }) => {
+      for (const { Id } of input.FindingIdentifiers) {
+        world.resolved.push(Id);
+        const f = world.hub.get(Id);
+        if (f) f.Workflow = { Status: "RESOLVED" };
+      }
+      return { ProcessedFindings: input.FindingIdentifiers, UnprocessedFindings: [] };
+    });
+    hub.on(GetFindingsCommand).callsFake((input: { Filters: { ResourceId: { Value: string }[] } }) => {
+      const wanted = new Set(input.Filters.ResourceId.map((f) => f.Value));
+      return { Findings: [...world.hub.values()].filter((f) => wanted.has(f.Resources![0]!.Id!)) };
+    });
+
+    server = await startMongoWireServer();
+    database = `cspm_${Math.random().toString(36).slice(2, 8)}`;
+    secrets = new SecretsManagerClient({ region: "eu-west-1", credentials: REPLAY_CREDENTIALS });
+    const sm = mockClient(secrets);
+    sm.on(GetSecretValueCommand).resolves({ SecretString: process.env.MONGODB_URI ?? server.uri });
+    store = new FindingsStore(containerClient({ secretArn: SECRET_ARN, secrets, clientOptions: { serverSelectionTimeoutMS: 300, connectTimeoutMS: 300 } }), database);
+    mocks = [s3, control, sts, hub, sm];
+    logged = [];
+  });
+
+  afterEach(async () => {
+    for (const m of mocks) m.restore();
+    for (const c of openClients.splice(0)) await c.close(true).catch(() => undefined);
+    await server?.stop();
+  });
+
+  function deps(over: Partial<PipelineDeps> = {}): PipelineDeps {
+    return {
+      audit: async (scope: AuditScope) => ({ report: await auditBuckets(inventoryDeps, { ...(scope.buckets ? { buckets: scope.buckets } : {}), ...(scope.regions?.[0] ? { region: scope.regions[0] } : {}) }) }),
+      auditKey: async (ref: string): Promise<Fetched<KeyAudit>> => {
+        world.kmsCalls.push(ref);
+        if (world.kmsDown) return { ok: false, errorCode: "KmsAuditApiError503", message: "unavailable" };
+        const state = world.keyStates.get(ref) ?? "Enabled";
+        return { ok: true, value: { keyId: ref.split("/")[1]!, keyArn: ref, region: "eu-west-1", accountId: ACCOUNT, facts: { keyState: state }, results: [{ checkId: "kms_key_rotation_enabled", status: "PASSED", reason: "on" }] } };
+      },
+      metadata: s3CheckMetadata,
+      securityHub,
+      securityHubRegion: "eu-west-1",
+      securityHubLimiter: new TokenBucket(1000, 1000),
+      getFindingsLimiter: new TokenBucket(1000, 1000),
+      securityHubOptions: { sleep: async () => undefined },
+      store,
+      now: () => new Date(world.clock),
+      logger: { info: () => undefined, warn: () => undefined, error: (m: string) => void logged.push(m) },
+      ...over,
+    };
+  }
+
+  const hubFinding = (bucket: string, check: string) => world.hub.get(`arn:aws:s3:::${bucket}/${check}`);
+  const schedule: AuditScope = { trigger: "schedule", regions: ["eu-west-1"] };
+
+  it("asks the KMS API once per distinct key and puts a pending-deletion key on every bucket using it", async () => {
+    world.buckets.set("one", KEY_A).set("two", KEY_A).set("three", KEY_B).set("plain", undefined);
+    world.keyStates.set(KEY_A, "PendingDeletion");
+
+    const summary = await runPipeline(schedule, deps());
+
+    expect(world.kmsCalls.sort()).to.deep.equal([KEY_A, KEY_B]);
+    expect(summary.counts).to.include({ buckets: 4, kmsKeys: 2, kmsApiCalls: 2 });
+    for (const bucket of ["one", "two"]) {
+      const f = hubFinding(bucket, "s3_bucket_kms_key_usable")!;
+      expect(f.Compliance?.Status).to.equal("FAILED");
+      expect(f.Severity?.Label).to.equal("CRITICAL");
+      expect(f.Resources!.map((r) => r.Id)).to.deep.equal([`arn:aws:s3:::${bucket}`, KEY_A]);
+    }
+    expect(hubFinding("three", "s3_bucket_kms_key_usable")!.Compliance?.Status).to.equal("PASSED");
+    // No KMS key: NOT_APPLICABLE, never an active finding.
+    expect(hubFinding("plain", "s3_bucket_kms_key_usable")).to.equal(undefined);
+    expect(summary.status).to.equal("complete");
+    expect(server!.documents(database, "findings").length).to.equal(summary.counts.sent);
+    const runs = server!.documents(database, "audit_runs");
+    expect(runs).to.have.length(1);
+    expect(runs[0]).to.deep.include({ status: "complete", trigger: "schedule" });
+  });
+
+  it("gives NOT_AVAILABLE key findings when the KMS API fails, and the audit goes on", async () => {
+    world.buckets.set("one", KEY_A);
+    world.kmsDown = true;
+    const summary = await runPipeline(schedule, deps());
+    expect(hubFinding("one", "s3_bucket_kms_key_usable")!.Compliance?.Status).to.equal("NOT_AVAILABLE");
+    expect(hubFinding("one", "s3_bucket_kms_key_checks_passed")!.Compliance?.Status).to.equal("NOT_AVAILABLE");
+    expect(hubFinding("one", "s3_bucket_versioning_enabled")).to.not.equal(undefined);
+    expect(summary.counts.kmsUnavailable).to.equal(1);
+  });
+
+  it("keeps CreatedAt on a rerun, resolves a pass after a fail, and does not re-send unchanged findings", async () => {
+    world.buckets.set("one", KEY_A);
+    world.keyStates.set(KEY_A, "Disabled");
+    await runPipeline(schedule, deps());
+    const first = hubFinding("one", "s3_bucket_kms_key_usable")!;
+    expect(first.Compliance?.Status).to.equal("FAILED");
+    const firstCalls = world.importCalls;
+
+    world.clock += 3_600_000;
+    world.keyStates.set(KEY_A, "Enabled");
+    const second = await runPipeline(schedule, deps());
+
+    const now = hubFinding("one", "s3_bucket_kms_key_usable")!;
+    expect(now.Compliance?.Status).to.equal("PASSED");
+    expect(now.CreatedAt).to.equal(first.CreatedAt);
+    expect(now.FirstObservedAt).to.equal(first.FirstObservedAt);
+    expect(Date.parse(now.UpdatedAt!)).to.be.greaterThan(Date.parse(first.UpdatedAt!));
+    expect(now.Workflow?.Status).to.equal("RESOLVED");
+    expect(world.resolved).to.deep.equal([now.Id]);
+    expect(second.counts.resolved).to.equal(1);
+    // Only the changed finding was sent; the rest were unchanged and recently sent.
+    expect(second.counts.sent).to.equal(1);
+    expect(second.counts.unchanged).to.be.greaterThan(5);
+    expect(world.importCalls - firstCalls).to.equal(1);
+    const doc = server!.documents(database, "findings").find((d) => d._id === now.Id)!;
+    expect(doc.history.map((h: { status: string }) => h.status)).to.deep.equal(["FAILED", "PASSED"]);
+
+    // Past the refresh window everything is re-sent, CreatedAt still the first one.
+    world.clock += 8 * 86_400_000;
+    const third = await runPipeline(schedule, deps());
+    expect(third.counts.sent).to.equal(third.counts.findings);
+    expect(hubFinding("one", "s3_bucket_versioning_enabled")!.CreatedAt).to.equal(first.CreatedAt);
+  });
+
+  it("archives a deleted bucket's findings, and never archives outside the scanned scope", async () => {
+    world.buckets.set("keep", undefined).set("doomed", undefined).set("elsewhere", undefined);
+    await runPipeline(schedule, deps());
+    const active = () => [...world.hub.values()].filter((f) => f.RecordState === "ACTIVE").map((f) => f.Resources![0]!.Id);
+
+    // A change event for one bucket touches only that bucket.
+    world.clock += 60_000;
+    world.buckets.delete("elsewhere"); // gone, but not in this run's scope
+    await runPipeline({ trigger: "cloudtrail", buckets: ["keep"] }, deps());
+    expect(active()).to.include("arn:aws:s3:::elsewhere");
+
+    // DeleteBucket event: that bucket's findings are archived.
+    world.clock += 60_000;
+    world.buckets.delete("doomed");
+    const deleted = await runPipeline({ trigger: "cloudtrail", buckets: ["doomed"], deletedBuckets: ["doomed"] }, deps());
+    expect(deleted.counts.archived).to.be.greaterThan(0);
+    expect(active()).to.not.include("arn:aws:s3:::doomed");
+    expect(hubFinding("doomed", "s3_bucket_versioning_enabled")!.RecordState).to.equal("ARCHIVED");
+    expect(active()).to.include("arn:aws:s3:::elsewhere");
+
+    // The next full scan of the region archives the bucket that vanished without an event.
+    world.clock += 60_000;
+    await runPipeline(schedule, deps());
+    expect(active()).to.not.include("arn:aws:s3:::elsewhere");
+    expect(active()).to.include("arn:aws:s3:::keep");
+  });
+
+  it("archives a finding whose check turned NOT_APPLICABLE, and sends nothing when it never existed", async () => {
+    world.buckets.set("one", KEY_A).set("never", undefined);
+    await runPipeline(schedule, deps());
+    expect(hubFinding("one", "s3_bucket_kms_key_usable")!.RecordState).to.equal("ACTIVE");
+    expect(hubFinding("never", "s3_bucket_kms_key_usable")).to.equal(undefined);
+    world.clock += 60_000;
+    world.buckets.set("one", undefined); // switched to SSE-S3: the key checks no longer apply
+    await runPipeline(schedule, deps());
+    expect(hubFinding("one", "s3_bucket_kms_key_usable")!.RecordState).to.equal("ARCHIVED");
+  });
+
+  it("still sends every finding to Security Hub when MongoDB is down, marks the run partial, and catches up", async () => {
+    // MongoDB behind a proxy, so it can go away and come back with its data.
+    const proxy = await startTcpProxy(server!.uri);
+    mocks[4]!.on(GetSecretValueCommand).resolves({ SecretString: proxy.uri });
+    world.buckets.set("one", KEY_A);
+    await runPipeline(schedule, deps());
+
+    await proxy.stop();
+    world.clock += 3_600_000;
+    world.buckets.set("two", undefined); // first seen while MongoDB is down
+    const down = await runPipeline(schedule, deps());
+    expect(down.status).to.equal("partial");
+    expect(down.store).to.equal("unavailable");
+    expect(down.counts.sent).to.equal(down.counts.findings);
+    expect(down.counts.failed).to.equal(0);
+    expect(logged.join()).to.match(/MongoDB unavailable/);
+    const firstSeen = hubFinding("two", "s3_bucket_versioning_enabled")!.CreatedAt;
+    // Findings known before the outage keep their CreatedAt too (read back from Security Hub).
+    const oldCreated = hubFinding("one", "s3_bucket_versioning_enabled")!.CreatedAt;
+    expect(oldCreated).to.equal(new Date(world.clock - 3_600_000).toISOString());
+
+    // MongoDB is back: the next run writes everything, with the CreatedAt Security Hub has.
+    const again = await startTcpProxy(server!.uri, proxy.port);
+    world.clock += 3_600_000;
+    const back = await runPipeline(schedule, deps());
+    await again.stop();
+    expect(back.status).to.equal("complete");
+    expect(back.counts.priorFallbackCalls).to.be.greaterThan(0);
+    expect(hubFinding("two", "s3_bucket_versioning_enabled")!.CreatedAt).to.equal(firstSeen);
+    const doc = server!.documents(database, "findings").find((d) => d._id === "arn:aws:s3:::two/s3_bucket_versioning_enabled")!;
+    expect(doc.createdAt).to.equal(firstSeen);
+    expect(server!.documents(database, "audit_runs")).to.have.length(2);
+  });
+
+  it("turns OPA deny messages into findings when OPA is configured", async () => {
+    world.buckets.set("one", undefined).set("two", undefined);
+    const inputs: unknown[] = [];
+    const opaFetch = (async (url: string, init: { body: string }) => {
+      expect(url).to.equal("http://opa.test/v1/data/cspm/s3/deny");
+      const { input } = JSON.parse(init.body) as { input: { name: string } };
+      inputs.push(input);
+      const result = input.name === "one" ? ["bucket must have versioning", { msg: "bucket must log", severity: "high" }] : [];
+      return new Response(JSON.stringify({ result }), { status: 200 });
+    }) as unknown as typeof fetch;
+    const withConfig: PipelineDeps["audit"] = async () => {
+      const inventory = await fetchInventory(inventoryDeps, {});
+      return { report: auditInventory(inventory, {}, new Date(), new Date()), configurations: new Map(inventory.buckets.map((b) => [b.name, b])) };
+    };
+    await runPipeline(schedule, deps({ audit: withConfig, opa: { url: "http://opa.test", path: "cspm/s3/deny", fetch: opaFetch } }));
+    const opa = [...world.hub.values()].filter((f) => f.GeneratorId!.startsWith("opa/"));
+    expect(opa.map((f) => [f.Resources![0]!.Id, f.Severity?.Label, f.Compliance?.Status]).sort()).to.deep.equal([
+      ["arn:aws:s3:::one", "HIGH", "FAILED"],
+      ["arn:aws:s3:::one", "MEDIUM", "FAILED"],
+    ]);
+    // The configuration went through normalised: Fetched wrappers unwrapped.
+    expect((inputs[0] as { versioning: unknown }).versioning).to.not.have.property("ok");
+
+    // OPA turned off: no OPA call, no new OPA finding; the old deny findings are no longer
+    // evaluated, so they are archived (they are inside the scanned scope).
+    const before = world.hub.size;
+    const calls = inputs.length;
+    world.clock += 60_000;
+    await runPipeline(schedule, deps());
+    expect(inputs.length).to.equal(calls);
+    expect(world.hub.size).to.equal(before);
+    expect([...world.hub.values()].filter((f) => f.GeneratorId!.startsWith("opa/")).map((f) => f.RecordState)).to.deep.equal(["ARCHIVED", "ARCHIVED"]);
+  });
+});
