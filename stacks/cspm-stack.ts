@@ -10,25 +10,11 @@ import { IamRestApi } from "./constructs/rest-api";
 import { Alarm } from "./constructs/alarm";
 import { serviceTrustPolicy } from "./constructs/policy-document";
 import { EventTrigger } from "./constructs/event-trigger";
+import { BUCKET_CHANGE_EVENTS } from "../functions/s3-auditor/change-events";
 import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-secret";
 
 /** The KMS auditor's API routes; the S3 auditor and people may invoke exactly these. */
 export const KMS_AUDIT_ROUTES = ["health", "audit-key", "key-info"] as const;
-
-/** CloudTrail management events that change what the S3 checks read: each triggers an audit of that bucket. */
-export const S3_CHANGE_EVENTS = [
-  "CreateBucket",
-  "DeleteBucket",
-  "PutBucketPolicy",
-  "DeleteBucketPolicy",
-  "PutBucketAcl",
-  "PutBucketPublicAccessBlock",
-  "DeleteBucketPublicAccessBlock",
-  "PutBucketEncryption",
-  "DeleteBucketEncryption",
-  "PutBucketVersioning",
-  "PutBucketOwnershipControls",
-] as const;
 
 /** Read-only S3 configuration calls the bucket checks need (IAM action names, which differ from API names). */
 export const S3_AUDIT_ACTIONS = [
@@ -189,7 +175,7 @@ export class CspmStack extends PlatformStack {
       eventPattern: {
         source: ["aws.s3"],
         "detail-type": ["AWS API Call via CloudTrail"],
-        detail: { eventSource: ["s3.amazonaws.com"], eventName: [...S3_CHANGE_EVENTS] },
+        detail: { eventSource: ["s3.amazonaws.com"], eventName: [...BUCKET_CHANGE_EVENTS] },
       },
     });
 

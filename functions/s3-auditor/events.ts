@@ -5,36 +5,21 @@
  *   (a successful DeleteBucket archives its findings instead);
  * - direct invocation `{"buckets": [...]}` -> audit those buckets.
  */
-import { z } from "zod";
+// zod/mini: the same validation with a tree-shakable API, ~80 KiB less in this bundle than classic zod.
+import * as z from "zod/mini";
 import { ValidationError } from "../shared/errors";
 import type { AuditScope } from "./pipeline";
+import { BUCKET_CHANGE_EVENTS } from "./change-events";
 
-/** The bucket-configuration calls the stack's rule matches (and the only ones we act on). */
-export const BUCKET_CHANGE_EVENTS = [
-  "CreateBucket",
-  "DeleteBucket",
-  "PutBucketPolicy",
-  "DeleteBucketPolicy",
-  "PutBucketAcl",
-  "PutPublicAccessBlock",
-  "DeletePublicAccessBlock",
-  "PutBucketPublicAccessBlock",
-  "DeleteBucketPublicAccessBlock",
-  "PutBucketEncryption",
-  "DeleteBucketEncryption",
-  "PutBucketVersioning",
-  "PutBucketOwnershipControls",
-  "DeleteBucketOwnershipControls",
-] as const;
 
 // Legacy us-east-1 buckets may have upper case and underscores, so be generous but bounded.
-const bucketName = z.string().regex(/^[a-zA-Z0-9._-]{1,255}$/, "not a bucket name");
+const bucketName = z.string().check(z.regex(/^[a-zA-Z0-9._-]{1,255}$/, "not a bucket name"));
 
 const scheduledEvent = z.object({
   "detail-type": z.literal("Scheduled Event"),
   source: z.literal("aws.events"),
-  time: z.string().optional(),
-  resources: z.array(z.string()).optional(),
+  time: z.optional(z.string()),
+  resources: z.optional(z.array(z.string())),
 });
 
 const cloudTrailEvent = z.object({
@@ -43,24 +28,22 @@ const cloudTrailEvent = z.object({
   detail: z.object({
     eventSource: z.literal("s3.amazonaws.com"),
     eventName: z.enum(BUCKET_CHANGE_EVENTS),
-    awsRegion: z.string().optional(),
-    errorCode: z.string().optional(),
-    requestParameters: z.object({ bucketName }).passthrough(),
+    awsRegion: z.optional(z.string()),
+    errorCode: z.optional(z.string()),
+    requestParameters: z.looseObject({ bucketName }),
   }),
 });
 
-const directInvocation = z
-  .object({
-    buckets: z.array(bucketName).min(1, "name at least one bucket").max(1000, "at most 1000 buckets per invocation"),
-  })
-  .strict();
+const directInvocation = z.strictObject({
+  buckets: z.array(bucketName).check(z.minLength(1, "name at least one bucket"), z.maxLength(1000, "at most 1000 buckets per invocation")),
+});
 
 export interface TriggerDefaults {
   /** Regions a scheduled run audits. */
   readonly regions: readonly string[];
 }
 
-function describe(error: z.ZodError): string {
+function describe(error: z.core.$ZodError): string {
   return error.issues.map((i) => `${i.path.join(".") || "(event)"}: ${i.message}`).join("; ");
 }
 

@@ -10,7 +10,7 @@ import { Sha256 } from "@aws-crypto/sha256-js";
 import { HttpRequest } from "@smithy/protocol-http";
 import { SignatureV4 } from "@smithy/signature-v4";
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@smithy/types";
-import { z } from "zod";
+import * as z from "zod/mini";
 import type { Fetched } from "../shared/check";
 import type { KeyAudit } from "../shared/audit-types";
 
@@ -37,19 +37,19 @@ export interface KmsApiClientOptions {
 }
 
 const checkResultSchema = z.object({
-  checkId: z.string().min(1),
+  checkId: z.string().check(z.minLength(1)),
   status: z.enum(["PASSED", "FAILED", "WARNING", "NOT_APPLICABLE", "NOT_AVAILABLE"]),
   reason: z.string(),
-  severity: z.enum(["INFORMATIONAL", "LOW", "MEDIUM", "HIGH", "CRITICAL"]).optional(),
-  errorCode: z.string().optional(),
-  details: z.record(z.string(), z.unknown()).optional(),
+  severity: z.optional(z.enum(["INFORMATIONAL", "LOW", "MEDIUM", "HIGH", "CRITICAL"])),
+  errorCode: z.optional(z.string()),
+  details: z.optional(z.record(z.string(), z.unknown())),
 });
 
 const keyAuditSchema = z.object({
-  keyId: z.string().min(1),
-  keyArn: z.string().min(1),
-  region: z.string().min(1),
-  accountId: z.string().min(1),
+  keyId: z.string().check(z.minLength(1)),
+  keyArn: z.string().check(z.minLength(1)),
+  region: z.string().check(z.minLength(1)),
+  accountId: z.string().check(z.minLength(1)),
   facts: z.record(z.string(), z.unknown()),
   results: z.array(checkResultSchema),
 });

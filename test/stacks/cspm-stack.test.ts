@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { Testing } from "cdktf";
-import { CspmStack, KMS_AUDIT_ROUTES, S3_CHANGE_EVENTS } from "../../stacks/cspm-stack";
+import { CspmStack, KMS_AUDIT_ROUTES } from "../../stacks/cspm-stack";
+import { BUCKET_CHANGE_EVENTS } from "../../functions/s3-auditor/change-events";
 import { ensureBundles } from "../support/bundles";
 import { resources, statements, synth, testConfig, type Resource, type Synthesized } from "../support/synth";
 
@@ -66,7 +67,7 @@ describe("cspm stack", () => {
     const rules = resources(out, "aws_cloudwatch_event_rule");
     expect(rules.find((r) => r.schedule_expression)?.schedule_expression).to.equal("rate(1 day)");
     const pattern = JSON.parse(rules.find((r) => r.event_pattern)!.event_pattern);
-    expect(pattern.detail.eventName).to.deep.equal([...S3_CHANGE_EVENTS]);
+    expect(pattern.detail.eventName).to.deep.equal([...BUCKET_CHANGE_EVENTS]);
     expect(pattern["detail-type"]).to.deep.equal(["AWS API Call via CloudTrail"]);
   });
 
