@@ -8,6 +8,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
+import { STSClient } from "@aws-sdk/client-sts";
 import { Command, InvalidArgumentError } from "commander";
 import { ValidationError } from "../functions/shared/errors";
 import type { ApiGatewayProxyEvent, ApiGatewayProxyResult, LambdaContext } from "../functions/shared/http";
@@ -160,6 +161,18 @@ export function loadHandler(name: string, root = resolve(__dirname, "..")): Prox
   return loaded.handler as ProxyHandler;
 }
 
+/** The region a local run stands in for: the option, the environment, then the user's AWS profile. */
+async function localRegion(option: string | undefined): Promise<string> {
+  const fromEnv = option ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
+  if (fromEnv) return fromEnv;
+  try {
+    // The SDK's own region chain (AWS_PROFILE's `region` in ~/.aws/config).
+    return await new STSClient({}).config.region();
+  } catch {
+    throw new ValidationError("No AWS region: pass --region, or set AWS_REGION or a region in your AWS profile.");
+  }
+}
+
 function parsePort(value: string): number {
   const port = Number(value);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidArgumentError("it must be a number from 0 to 65535.");
@@ -172,8 +185,11 @@ async function main(argv: string[]): Promise<void> {
     .argument("<function-name>", "folder under functions/, e.g. kms-auditor")
     .option("--port <port>", "port to listen on", parsePort, 8787)
     .option("--host <host>", "address to bind", "127.0.0.1")
+    .option("--region <region>", "the function's region (AWS_REGION in Lambda); default: AWS_REGION, AWS_DEFAULT_REGION or your AWS profile's region")
     .exitOverride()
-    .action(async (name: string, opts: { port: number; host: string }) => {
+    .action(async (name: string, opts: { port: number; host: string; region?: string }) => {
+      // Lambda sets AWS_REGION; the handler reads it at load, so set it before loading.
+      process.env.AWS_REGION = await localRegion(opts.region);
       const handler = loadHandler(name);
       const running = await startServer(handler, { port: opts.port, host: opts.host, functionName: name });
       console.error(`Serving ${name} on ${running.url} (POST e.g. ${running.url}/health); Ctrl-C to stop.`);
