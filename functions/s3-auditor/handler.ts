@@ -51,6 +51,9 @@ export function loadHandlerConfig(env: NodeJS.ProcessEnv = process.env): Handler
     throw new ConfigurationError(`Environment variable KMS_AUDIT_API_URL is not a URL: ${JSON.stringify(kmsAuditApiUrl)}.`);
   }
   const auditRegions = requiredEnv("AUDIT_REGIONS", env).split(",").map((r) => r.trim()).filter(Boolean);
+  if (auditRegions.length === 0 || auditRegions.some((r) => !/^[a-z]{2}(-[a-z]+)+-\d$/.test(r))) {
+    throw new ConfigurationError(`Environment variable AUDIT_REGIONS must be comma-separated AWS regions such as eu-west-1,us-east-1; it is ${JSON.stringify(env.AUDIT_REGIONS)}.`);
+  }
   const opaUrl = optionalEnv("OPA_URL", "", env);
   return {
     region,
