@@ -10,11 +10,20 @@ export interface Answer {
 }
 
 export async function startKmsAuditor(): Promise<RunningServer & { post(path: string, body: unknown, init?: RequestInit): Promise<Answer> }> {
-  process.env.AWS_REGION = REGION;
-  process.env.SERVICE_VERSION = "1.2.3-test";
-  process.env.POWERTOOLS_LOG_LEVEL = "SILENT";
-  // Loaded after the environment is set: the handler reads it once at module load.
-  const { handler } = require("../../../functions/kms-auditor/handler") as { handler: ProxyHandler };
+  // Loaded with this environment: the handler reads it once at module load. Restored afterwards
+  // so that other test files see the environment they started with.
+  const env = { AWS_REGION: REGION, SERVICE_VERSION: "1.2.3-test", POWERTOOLS_LOG_LEVEL: "SILENT" };
+  const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
+  Object.assign(process.env, env);
+  let handler: ProxyHandler;
+  try {
+    ({ handler } = require("../../../functions/kms-auditor/handler") as { handler: ProxyHandler });
+  } finally {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  }
   const running = await startServer(handler, { port: 0, functionName: "kms-auditor" });
   return {
     ...running,
