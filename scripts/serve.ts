@@ -8,9 +8,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
-import { STSClient } from "@aws-sdk/client-sts";
 import { Command, InvalidArgumentError } from "commander";
 import { ValidationError } from "../functions/shared/errors";
+import { sdkDefaultRegion } from "./audit/cli";
 import type { ApiGatewayProxyEvent, ApiGatewayProxyResult, LambdaContext } from "../functions/shared/http";
 
 export type ProxyHandler = (event: ApiGatewayProxyEvent, context: LambdaContext) => Promise<ApiGatewayProxyResult>;
@@ -165,12 +165,9 @@ export function loadHandler(name: string, root = resolve(__dirname, "..")): Prox
 async function localRegion(option: string | undefined): Promise<string> {
   const fromEnv = option ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
   if (fromEnv) return fromEnv;
-  try {
-    // The SDK's own region chain (AWS_PROFILE's `region` in ~/.aws/config).
-    return await new STSClient({}).config.region();
-  } catch {
-    throw new ValidationError("No AWS region: pass --region, or set AWS_REGION or a region in your AWS profile.");
-  }
+  const fromProfile = await sdkDefaultRegion();
+  if (!fromProfile) throw new ValidationError("No AWS region: pass --region, or set AWS_REGION or a region in your AWS profile.");
+  return fromProfile;
 }
 
 function parsePort(value: string): number {

@@ -18,7 +18,7 @@ import type { S3AuditReport } from "../../functions/shared/audit-types";
 import { type CheckResult, SEVERITY_ORDER, type Severity } from "../../functions/shared/check";
 import { ValidationError } from "../../functions/shared/errors";
 import { REPLAY_CREDENTIALS, SnapshotRecorder, SnapshotReplayer, type SendingClient } from "../../functions/shared/snapshot";
-import { type Cell, type CliIo, EXIT_OK, SEVERITY_COLOR, STATUS_COLOR, collect, paint, processIo, renderTable as renderCells, reportError, useColor } from "./cli";
+import { type Cell, type CliIo, EXIT_OK, SEVERITY_COLOR, STATUS_COLOR, collect, paint, processIo, renderTable as renderCells, reportError, sdkDefaultRegion, useColor } from "./cli";
 import { renderHtmlReport, summarize } from "./html-report";
 
 export const SNAPSHOT_KIND = "s3-buckets";
@@ -54,11 +54,7 @@ export interface LiveClients {
 /** Clients from the user's credential chain; the SDK retry is off because the inventory retries with jitter itself. */
 export const sdkClients: LiveClients = {
   async homeRegion() {
-    try {
-      return await new STSClient({}).config.region();
-    } catch {
-      return "us-east-1";
-    }
+    return (await sdkDefaultRegion()) ?? "us-east-1";
   },
   s3: (region) => new S3Client({ region, maxAttempts: 1 }),
   s3Control: (region) => new S3ControlClient({ region, maxAttempts: 1 }),

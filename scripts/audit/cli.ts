@@ -2,6 +2,7 @@
  * Helpers every `audit` subcommand shares: exit codes, where output goes, error printing, colour
  * (only on a TTY, never with NO_COLOR), and plain-text tables.
  */
+import { STSClient } from "@aws-sdk/client-sts";
 import type { CommanderError } from "commander";
 import type { CheckStatus, Severity } from "../../functions/shared/check";
 import { PlatformError, ValidationError } from "../../functions/shared/errors";
@@ -107,4 +108,16 @@ export function renderTable(header: readonly string[], rows: readonly (readonly 
       .join("  ")
       .trimEnd();
   return [line(header, true), ...rows.map((r) => line(r))].join("\n") + "\n";
+}
+
+/**
+ * The region the SDK's own chain gives (AWS_REGION, AWS_DEFAULT_REGION, the profile's `region` in
+ * ~/.aws/config), or undefined when none is configured.
+ */
+export async function sdkDefaultRegion(): Promise<string | undefined> {
+  try {
+    return await new STSClient({}).config.region();
+  } catch {
+    return undefined;
+  }
 }

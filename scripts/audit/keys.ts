@@ -13,7 +13,7 @@ import { auditKey, judgeKey } from "../../functions/kms-auditor/audit";
 import { callerAccount } from "../../functions/kms-auditor/clients";
 import { describeKey, fetchFactsFor, type KmsDeps } from "../../functions/kms-auditor/fetch";
 import { parseKeyRef } from "../../functions/kms-auditor/key-ref";
-import { collect, type CliIo, EXIT_FAILURE, EXIT_OK, exitOnUsageError, processIo, renderTable, reportError, SEVERITY_COLOR, STATUS_COLOR, useColor } from "./cli";
+import { collect, type CliIo, EXIT_FAILURE, EXIT_OK, exitOnUsageError, processIo, renderTable, reportError, sdkDefaultRegion, SEVERITY_COLOR, STATUS_COLOR, useColor } from "./cli";
 
 export const SNAPSHOT_KIND = "kms-keys";
 const OUTPUTS = ["table", "json"] as const;
@@ -38,13 +38,7 @@ export interface KmsLiveClients {
 export const sdkKmsClients: KmsLiveClients = {
   kms: (region) => new KMSClient({ region, maxAttempts: 5 }),
   sts: (region) => new STSClient({ region }),
-  defaultRegion: async () => {
-    try {
-      return await new KMSClient({}).config.region();
-    } catch {
-      return undefined;
-    }
-  },
+  defaultRegion: sdkDefaultRegion,
 };
 
 async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
@@ -85,7 +79,7 @@ async function session(options: KeysCommandOptions, live: KmsLiveClients): Promi
     return { region, deps: { kms, ownAccountId: callerAccount(() => sts), now: () => now } };
   }
   const region = options.region ?? (await live.defaultRegion());
-  if (!region) throw new ValidationError("No AWS region is configured: pass --region or set AWS_REGION.");
+  if (!region) throw new ValidationError("No AWS region is configured: pass --region, or set AWS_REGION or a region in your AWS profile.");
   const recorder = options.saveSnapshot ? new SnapshotRecorder(SNAPSHOT_KIND) : undefined;
   const kms = cache((r) => (recorder ? recorder.record(live.kms(r), "kms", r) : live.kms(r)));
   const sts = recorder ? recorder.record(live.sts(region), "sts", region) : live.sts(region);
