@@ -47,6 +47,12 @@ const environmentSettings = z
         apiThrottle: z.object({ rateLimit: z.number().positive().max(10000), burstLimit: z.number().int().positive().max(5000) }).strict(),
         /** OPA Data API base URL; when set, bucket configurations are also judged by OPA. */
         opaUrl: z.url({ protocol: /^https?$/, error: "an http(s) URL" }).optional(),
+        /**
+         * Caps parallel S3 audits (a burst of bucket changes shares the account's S3 and Security Hub
+         * request rates). Unset by default: reserving concurrency fails in accounts whose Lambda
+         * quota is still the new-account 10.
+         */
+        auditorReservedConcurrency: z.number().int().min(1).max(100).optional(),
         /** Run the S3 auditor in a VPC (for a private MongoDB). */
         vpc: vpc.optional(),
         /**

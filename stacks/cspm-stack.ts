@@ -121,9 +121,8 @@ export class CspmStack extends PlatformStack {
       logRetentionDays,
       timeoutSeconds: 900,
       memorySize: 1024,
-      // A burst of bucket changes must not fan out into many parallel runs sharing the account's
-      // Security Hub and S3 request rates; throttled async events are retried by Lambda.
-      reservedConcurrency: 2,
+      // Throttled asynchronous events (schedule, CloudTrail) are retried by Lambda.
+      reservedConcurrency: config.cspm.auditorReservedConcurrency,
       environment: {
         POWERTOOLS_SERVICE_NAME: "s3-auditor",
         KMS_AUDIT_API_URL: this.kmsAuditApi.url,

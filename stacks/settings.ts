@@ -51,6 +51,7 @@ export const SETTINGS: RawSettings = {
       auditSchedule: "rate(6 hours)",
       auditRegions: ["eu-west-1", "eu-central-1", "us-east-1"],
       concurrency: 16,
+      auditorReservedConcurrency: 2,
       apiThrottle: { rateLimit: 100, burstLimit: 200 },
     },
   },

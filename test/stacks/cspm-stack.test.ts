@@ -58,6 +58,14 @@ describe("cspm stack", () => {
     expect(invoke.Resource).to.have.length(KMS_AUDIT_ROUTES.length);
   });
 
+  it("caps parallel S3 audits only when the setting asks for it", () => {
+    const s3Auditor = (o: Synthesized) => resources(o, "aws_lambda_function").find((f) => f.function_name === "csp-dev-cspm-s3-auditor")!;
+    expect(s3Auditor(out)).to.not.have.property("reserved_concurrent_executions");
+    const base = testConfig();
+    const capped = synth(new CspmStack(Testing.app(), { ...base, cspm: { ...base.cspm, auditorReservedConcurrency: 2 } }));
+    expect(s3Auditor(capped).reserved_concurrent_executions).to.equal(2);
+  });
+
   it("keeps the MongoDB secret's value out of Terraform", () => {
     expect(resources(out, "aws_secretsmanager_secret")).to.have.length(1);
     expect(resources(out, "aws_secretsmanager_secret_version")).to.have.length(0);
