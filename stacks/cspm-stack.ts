@@ -71,6 +71,7 @@ export class CspmStack extends PlatformStack {
     // ListAliases supports no resource-level permissions.
     this.kmsAuditor.addToRolePolicy({ Sid: "ListAliases", Effect: "Allow", Action: "kms:ListAliases", Resource: "*" });
 
+    let apiGatewayAccount: ApiGatewayAccount | undefined;
     if (config.cspm.manageApiGatewayAccountRole) {
       // API Gateway writes access logs only through this account-wide role.
       const role = new IamRole(this, "apigateway-cloudwatch-role", {
@@ -81,7 +82,7 @@ export class CspmStack extends PlatformStack {
         role: role.name,
         policyArn: `arn:${partition}:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs`,
       });
-      new ApiGatewayAccount(this, "apigateway-account", { cloudwatchRoleArn: role.arn });
+      apiGatewayAccount = new ApiGatewayAccount(this, "apigateway-account", { cloudwatchRoleArn: role.arn });
     }
 
     this.kmsAuditApi = new IamRestApi(this, "kms-audit-api", {
@@ -92,6 +93,7 @@ export class CspmStack extends PlatformStack {
       logRetentionDays,
       rateLimit: config.cspm.apiThrottle.rateLimit,
       burstLimit: config.cspm.apiThrottle.burstLimit,
+      stageDependsOn: apiGatewayAccount ? [apiGatewayAccount] : undefined,
     });
 
     new Alarm(this, "kms-auditor-errors", {

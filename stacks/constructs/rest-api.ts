@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { Construct } from "constructs";
+import type { ITerraformDependable } from "cdktf";
 import { ApiGatewayRestApi } from "@cdktf/provider-aws/lib/api-gateway-rest-api";
 import { ApiGatewayResource } from "@cdktf/provider-aws/lib/api-gateway-resource";
 import { ApiGatewayMethod } from "@cdktf/provider-aws/lib/api-gateway-method";
@@ -32,6 +33,11 @@ export interface IamRestApiProps {
   /** Steady-state requests per second for the whole stage. */
   readonly rateLimit: number;
   readonly burstLimit: number;
+  /**
+   * What the stage must wait for: API Gateway refuses access logging until the account's
+   * CloudWatch role is set (e.g. an `aws_api_gateway_account` in the same stack).
+   */
+  readonly stageDependsOn?: ITerraformDependable[];
 }
 
 /** JSON access log line: one object per request, fields named as API Gateway's $context variables. */
@@ -128,6 +134,7 @@ export class IamRestApi extends Construct {
       stageName,
       accessLogSettings: { destinationArn: accessLogs.arn, format: ACCESS_LOG_FORMAT },
       xrayTracingEnabled: false,
+      dependsOn: props.stageDependsOn,
     });
     new ApiGatewayMethodSettings(this, "throttling", {
       restApiId: this.api.id,

@@ -29,6 +29,8 @@ describe("cspm stack", () => {
 
   it("logs API access as JSON and throttles the stage from settings", () => {
     const [stage] = resources(out, "aws_api_gateway_stage");
+    // Access logging is refused until the account's API Gateway CloudWatch role is set.
+    expect(stage.depends_on).to.deep.equal([Object.keys(out.resource.aws_api_gateway_account).map((id) => `aws_api_gateway_account.${id}`)[0]]);
     expect(JSON.parse(stage.access_log_settings.format)).to.have.property("requestId");
     const [settings] = resources(out, "aws_api_gateway_method_settings");
     expect(settings.settings).to.include({ throttling_rate_limit: 20, throttling_burst_limit: 40 });
