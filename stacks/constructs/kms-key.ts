@@ -68,7 +68,12 @@ export class SecureKmsKey extends Construct {
     });
   }
 
-  /** Lets an AWS service (e.g. cloudwatch.amazonaws.com publishing to an encrypted SNS topic) use the key for our account only. */
+  /**
+   * Lets an AWS service use the key for data keys, e.g. CloudWatch publishing alarms to an encrypted
+   * SNS topic. No condition here: AWS documents these statements without one and not every service
+   * sends `aws:SourceAccount` to KMS, so a condition could silently drop alarms. The resource the
+   * service writes to (the topic's policy) is where the account is pinned.
+   */
   allowService(service: string, actions: readonly string[] = ["kms:Decrypt", "kms:GenerateDataKey*"]): void {
     this.addStatementOnce({
       Sid: `Service${service.replace(/[^A-Za-z0-9]/g, "")}`,
@@ -76,7 +81,6 @@ export class SecureKmsKey extends Construct {
       Principal: { Service: service },
       Action: [...actions],
       Resource: "*",
-      Condition: { StringEquals: { "aws:SourceAccount": this.props.accountId } },
     });
   }
 
