@@ -76,7 +76,8 @@ export class CspmStack extends PlatformStack {
       // API Gateway writes access logs only through this account-wide role.
       const role = new IamRole(this, "apigateway-cloudwatch-role", {
         name: `${this.prefix}-apigateway-cloudwatch`,
-        assumeRolePolicy: serviceTrustPolicy("apigateway.amazonaws.com", accountId),
+        // API Gateway is not documented to send aws:SourceAccount when it assumes this role.
+        assumeRolePolicy: serviceTrustPolicy("apigateway.amazonaws.com"),
       });
       new IamRolePolicyAttachment(this, "apigateway-cloudwatch-policy", {
         role: role.name,

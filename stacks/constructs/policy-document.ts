@@ -12,14 +12,19 @@ export function policyDocument(statements: readonly PolicyStatement[]): string {
   return JSON.stringify({ Version: "2012-10-17", Statement: statements });
 }
 
-/** A role's trust policy for one AWS service, pinned to our account so no other account's resource can use the role. */
-export function serviceTrustPolicy(service: string, accountId: string): string {
+/**
+ * A role's trust policy for one AWS service. With `accountId`, only that account's resources of the
+ * service may assume it (aws:SourceAccount, confused-deputy protection); give it only for services
+ * that send the key when assuming roles (Lambda does). Roles cannot be passed across accounts, so
+ * without it the role is still this account's alone.
+ */
+export function serviceTrustPolicy(service: string, accountId?: string): string {
   return policyDocument([
     {
       Effect: "Allow",
       Principal: { Service: service },
       Action: "sts:AssumeRole",
-      Condition: { StringEquals: { "aws:SourceAccount": accountId } },
+      ...(accountId ? { Condition: { StringEquals: { "aws:SourceAccount": accountId } } } : {}),
     },
   ]);
 }
