@@ -71,6 +71,8 @@ function writeCliConfig(mirror: string): string {
       "  }",
       "}",
       `plugin_cache_dir = ${JSON.stringify(cache)}`,
+      // Offline folders have no lock file to check the cache against: link from the cache anyway.
+      "plugin_cache_may_break_dependency_lock_file = true",
       "",
     ].join("\n"),
   );
@@ -82,11 +84,15 @@ function firstError(output: string): string {
   return (line ?? output.trim().split("\n").pop() ?? "failed").replace(/^[│╷╵\s]+/, "").trim();
 }
 
-export async function planStack(stackDir: string, env: NodeJS.ProcessEnv): Promise<StackPlan> {
+/** `terraform init` of one stack folder: providers from the mirror, through the shared cache. */
+function initStack(stackDir: string, env: NodeJS.ProcessEnv): Promise<Run> {
+  return run("terraform", ["init", "-input=false", "-no-color"], stackDir, env);
+}
+
+/** `terraform validate` and `plan` of a stack folder that has been initialised. */
+export async function validateAndPlan(stackDir: string, init: Run, env: NodeJS.ProcessEnv): Promise<StackPlan> {
   const stack = stackDir.split("/").pop() ?? stackDir;
-  const seconds = { init: 0, validate: 0, plan: 0 };
-  const init = await run("terraform", ["init", "-input=false", "-no-color"], stackDir, env);
-  seconds.init = init.seconds;
+  const seconds = { init: init.seconds, validate: 0, plan: 0 };
   if (init.code !== 0) return { stack, ok: false, summary: `init: ${firstError(init.output)}`, seconds, output: init.output };
   const validate = await run("terraform", ["validate", "-no-color"], stackDir, env);
   seconds.validate = validate.seconds;
@@ -126,22 +132,22 @@ export async function planAll(options: PlanOptions = {}): Promise<StackPlan[]> {
   if (unknown.length > 0) throw new Error(`Unknown stack ${unknown.join(", ")}: the app has ${all.join(", ")}.`);
   const selected = options.stacks && options.stacks.length > 0 ? all.filter((s) => options.stacks!.includes(s)) : all;
 
-  // The first init fills the shared plugin cache; the rest then only link to it.
+  // Inits one after another: Terraform's plugin cache is not safe for concurrent installs (two
+  // inits at once can fail with "still not detected in .terraform/providers"). After the first
+  // fills the cache, each init only links to it (under a second).
+  const inits = new Map<string, Run>();
+  for (const stack of selected) inits.set(stack, await initStack(join(stacksDir, stack), env));
+
+  // Validate and plan in parallel: they only read the linked provider.
   const results: StackPlan[] = [];
   const queue = [...selected];
   const worker = async (): Promise<void> => {
     for (let stack = queue.shift(); stack; stack = queue.shift()) {
-      const result = await planStack(join(stacksDir, stack), env);
+      const result = await validateAndPlan(join(stacksDir, stack), inits.get(stack)!, env);
       results.push(result);
       options.onResult?.(result);
     }
   };
-  if (queue.length > 0) {
-    const first = queue.shift()!;
-    const result = await planStack(join(stacksDir, first), env);
-    results.push(result);
-    options.onResult?.(result);
-  }
   await Promise.all(Array.from({ length: Math.max(1, options.parallel ?? 2) }, worker));
   return results.sort((a, b) => a.stack.localeCompare(b.stack));
 }
