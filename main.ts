@@ -14,12 +14,10 @@ function main(): void {
   const app = new App();
   const contextEnv = app.node.tryGetContext("env") as string | undefined;
   const config = loadConfig({ environment: process.env.PLATFORM_ENV ?? contextEnv });
-  new CspmStack(app, config);
-  new RoleVendingStack(app, config);
-  new CredentialsStack(app, config);
-  new AuroraIamStack(app, config);
-  new RedshiftAgentStack(app, config);
+  const stacks = [CspmStack, RoleVendingStack, CredentialsStack, AuroraIamStack, RedshiftAgentStack].map((Stack) => new Stack(app, config));
   app.synth();
+  const offline = config.offline ? " (offline: for planning only, never deploy)" : "";
+  console.log(`Synthesised ${stacks.length} stacks for ${config.environment}${offline} into ${app.outdir}/stacks: ${stacks.map((s) => s.node.id).join(", ")}`);
 }
 
 try {
