@@ -409,11 +409,12 @@ export async function fetchInventory(deps: InventoryDeps, options: InventoryOpti
   try {
     if (options.buckets && options.buckets.length > 0) {
       // A prefix listing per named bucket: a single-bucket audit does not page through the whole account.
+      // Not filtered by region: a bucket that exists in another region is out of scope, not deleted.
       listed = [];
       for (const name of [...new Set(options.buckets)]) {
-        const found = (await listBuckets(caller, homeS3, name, options.region)).find((b) => b.name === name);
-        if (found) listed.push(found);
-        else deletedBuckets.push(name);
+        const found = (await listBuckets(caller, homeS3, name)).find((b) => b.name === name);
+        if (!found) deletedBuckets.push(name);
+        else if (!options.region || found.region === undefined || found.region === options.region) listed.push(found);
       }
     } else {
       listed = await listBuckets(caller, homeS3, undefined, options.region);
@@ -437,7 +438,7 @@ export async function fetchInventory(deps: InventoryDeps, options: InventoryOpti
           const location = await caller.send<{ LocationConstraint?: string }>(homeS3, new GetBucketLocationCommand({ Bucket: bucket.name }));
           region = regionFromLocation(location.LocationConstraint);
         }
-        results[index] = await fetchBucket(caller, bucket, region, partition);
+        if (!options.region || region === options.region) results[index] = await fetchBucket(caller, bucket, region, partition);
       } catch (error) {
         if (error instanceof BucketDeleted || awsErrorCode(error) === "NoSuchBucket") deletedBuckets.push(bucket.name);
         else errors.push({ bucket: bucket.name, code: awsErrorCode(error), message: (error as Error)?.message ?? String(error) });

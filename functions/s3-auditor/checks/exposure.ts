@@ -67,10 +67,12 @@ export function bucketPolicy(fetched: Fetched<string | null>): ParsedPolicy {
 /**
  * Object ARNs to judge object actions against. `evaluateAccess` matches concrete ARNs, so a Deny on
  * `bucket/private/*` must not be taken to cover `bucket/*`: we judge one representative key per
- * object pattern the policy names, plus one key no pattern singles out, and union the answers.
+ * object pattern the policy names, plus keys no narrower pattern singles out, and union the answers.
  */
 export function objectSamples(policy: Policy, bucketArn: string): string[] {
-  const samples = new Set([`${bucketArn}/zz-any-key`]);
+  // The literal key `*` is matched only by patterns that match every key, so a Deny on `bucket/z*`
+  // does not hide an Allow written for `*` or `arn:aws:s3:::*/*`.
+  const samples = new Set([`${bucketArn}/zz-any-key`, `${bucketArn}/*`]);
   for (const statement of policy.statements) {
     for (const pattern of statement.resources) {
       const concrete = pattern.replace(/\$\{[^}]*\}/g, "x").replace(/[*?]/g, "x");

@@ -8,7 +8,7 @@ import {
   statementCoversAction,
   statementCoversResource,
 } from "../../shared/policy";
-import { bucketPolicy } from "./exposure";
+import { bucketPolicy, objectSamples } from "./exposure";
 import { type BucketCheckInput, notAvailable, securityHubUrl } from "./types";
 
 const metadata: CheckMetadata = {
@@ -30,7 +30,10 @@ const SAMPLE_ACTIONS = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:L
 
 /** Holds for a plain-HTTP request: aws:SecureTransport false, in any spelling. */
 export function isInsecureTransportCondition(condition: Condition): boolean {
-  if (conditionEquals(condition, "aws:SecureTransport", "false")) return true;
+  if (conditionEquals(condition, "aws:SecureTransport", "false")) {
+    // StringEquals is case-sensitive and the key's value is "false": "False" never matches, so that Deny never applies.
+    return condition.baseOperator !== "StringEquals" || condition.values.every((v) => v === "false");
+  }
   // StringNotEquals "true" also matches "false" (and an absent key): the same Deny, spelled negatively.
   return (
     condition.key === "aws:securetransport" &&
@@ -53,7 +56,7 @@ function shortfall(s: Statement, resources: readonly string[]): string | undefin
   const actions = SAMPLE_ACTIONS.filter((a) => !statementCoversAction(s, a));
   if (actions.length > 0) return `${describeStatement(s)} does not cover every S3 action (e.g. ${actions[0]})`;
   const uncovered = resources.filter((r) => !statementCoversResource(s, r));
-  if (uncovered.length > 0) return `${describeStatement(s)} does not cover ${uncovered.map((r) => (r.includes("/") ? "the objects" : "the bucket")).join(" or ")}`;
+  if (uncovered.length > 0) return `${describeStatement(s)} does not cover ${[...new Set(uncovered.map((r) => (r.includes("/") ? "the objects" : "the bucket")))].join(" or ")}`;
   return undefined;
 }
 
@@ -63,7 +66,10 @@ export const s3BucketSecureTransportPolicy: Check<BucketCheckInput> = {
     const parsed = bucketPolicy(bucket.policy);
     if (!parsed.ok) return notAvailable(metadata, parsed, "bucket policy");
     if (parsed.policy === null) return result(metadata, "FAILED", `Bucket ${bucket.name} has no bucket policy, so it accepts requests without TLS.`);
-    const resources = [bucket.arn, `${bucket.arn}/zz-any/key`];
+    // Every object must be covered: one key per object pattern the policy names (so a NotResource or a
+    // narrower pattern elsewhere is tested), a nested key, and the literal key `*`, which only a pattern
+    // matching every key (`bucket/*`, `bucket*`, `*`) matches.
+    const resources = [bucket.arn, ...new Set([...objectSamples(parsed.policy, bucket.arn), `${bucket.arn}/zz-any/key`, `${bucket.arn}/*`])];
     const tlsDenies = parsed.policy.statements.filter(isTlsDeny);
     const complete = tlsDenies.filter((s) => appliesToAllPrincipals(s) && s.conditions.every(isInsecureTransportCondition));
     // Coverage may be split across statements (one for the bucket, one for the objects): every pair must be denied.

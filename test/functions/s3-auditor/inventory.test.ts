@@ -155,6 +155,16 @@ describe("S3 inventory", () => {
     expect(inv.deletedBuckets).to.deep.equal(["nope"]);
   });
 
+  it("does not report a named bucket outside the --region scope as deleted", async () => {
+    s3.on(ListBucketsCommand, { Prefix: "app" }).resolves({ Buckets: [{ Name: "app", BucketRegion: "eu-west-1" }] });
+    s3.on(ListBucketsCommand, { Prefix: "app", BucketRegion: "us-west-2" }).resolves({ Buckets: [] });
+    const inv = await fetchInventory(deps(), { buckets: ["app"], region: "us-west-2" });
+    expect(inv.buckets).to.deep.equal([]);
+    expect(inv.deletedBuckets).to.deep.equal([]);
+    const inScope = await fetchInventory(deps(), { buckets: ["app"], region: "eu-west-1" });
+    expect(inScope.buckets.map((b) => b.name)).to.deep.equal(["app"]);
+  });
+
   it("asks ListBuckets for one region only when --region is given", async () => {
     s3.on(ListBucketsCommand, { BucketRegion: "eu-west-1" }).resolves({ Buckets: [{ Name: "eu", BucketRegion: "eu-west-1" }] });
     const inv = await fetchInventory(deps(), { region: "eu-west-1" });

@@ -25,6 +25,25 @@ describe("s3_bucket_cross_account_access (S3.6)", () => {
     expect(run(allow({ AWS: OTHER }, "s3:PutBucketPolicy"), deny).status).to.equal("PASSED");
   });
 
+  it("fails when anyone in the organisation (or behind a VPC endpoint) may control the bucket: those callers include other accounts", () => {
+    const orgPinned = allow("*", "s3:PutBucketPolicy");
+    const r = run({ ...orgPinned, Condition: { StringEquals: { "aws:PrincipalOrgID": "o-abc123" } } });
+    expect(r.status).to.equal("FAILED");
+    expect(r.reason).to.match(/s3:PutBucketPolicy/);
+    expect(run({ ...allow("*", "s3:PutObjectAcl", `arn:aws:s3:::${NAME}/*`), Condition: { StringEquals: { "aws:SourceVpce": "vpce-1a2b3c" } } }).status).to.equal("FAILED");
+    const orgGuard = { Effect: "Deny", Principal: "*", Action: "s3:*", Resource: [`arn:aws:s3:::${NAME}`, `arn:aws:s3:::${NAME}/*`], Condition: { StringNotEquals: { "aws:PrincipalOrgID": "o-abc123" } } };
+    expect(run(allow("*", "s3:PutBucketPolicy"), orgGuard).status).to.equal("FAILED");
+  });
+
+  it("passes when an Allow to anyone is pinned or guarded to the owner account, or the org grant is data access only", () => {
+    expect(run({ ...allow("*", "s3:PutBucketPolicy"), Condition: { StringEquals: { "aws:PrincipalAccount": OWNER } } }).status).to.equal("PASSED");
+    const ownerGuard = { Effect: "Deny", Principal: "*", Action: "s3:*", Resource: `arn:aws:s3:::${NAME}`, Condition: { StringNotEquals: { "aws:PrincipalAccount": OWNER } } };
+    expect(run(allow("*", "s3:PutBucketPolicy"), ownerGuard).status).to.equal("PASSED");
+    const denyAll = { Effect: "Deny", Principal: "*", Action: "s3:PutBucketPolicy", Resource: `arn:aws:s3:::${NAME}` };
+    expect(run({ ...allow("*", "s3:PutBucketPolicy"), Condition: { StringEquals: { "aws:PrincipalOrgID": "o-abc123" } } }, denyAll).status).to.equal("PASSED");
+    expect(run({ ...allow("*", "s3:GetObject", `arn:aws:s3:::${NAME}/*`), Condition: { StringEquals: { "aws:PrincipalOrgID": "o-abc123" } } }).status).to.equal("PASSED");
+  });
+
   it("fails when anyone may rewrite object ACLs", () => {
     expect(run(allow("*", "s3:PutObjectAcl", `arn:aws:s3:::${NAME}/*`)).status).to.equal("FAILED");
   });

@@ -49,6 +49,14 @@ describe("s3_bucket_public_read (S3.2)", () => {
     expect(partial.status).to.equal("FAILED");
   });
 
+  it("does not take a Deny on a narrow key pattern to cover an Allow written for all resources", () => {
+    const allowAll = { Sid: "Public", Effect: "Allow", Principal: "*", Action: "s3:GetObject", Resource: "*" };
+    const narrowDeny = { Effect: "Deny", Principal: "*", Action: "s3:*", Resource: `arn:aws:s3:::${NAME}/z*` };
+    expect(run({ policy: policyOf(allowAll, narrowDeny) }).status).to.equal("FAILED");
+    const fullDeny = { Effect: "Deny", Principal: "*", Action: "s3:*", Resource: `arn:aws:s3:::${NAME}/*` };
+    expect(run({ policy: policyOf(allowAll, fullDeny) }).status).to.equal("PASSED");
+  });
+
   it("reports a grant guarded by a Deny outside the organisation as not public, and says so", () => {
     const guard = { Sid: "OrgOnly", Effect: "Deny", Principal: "*", Action: "s3:*", Resource: [`arn:aws:s3:::${NAME}`, `arn:aws:s3:::${NAME}/*`], Condition: { StringNotEquals: { "aws:PrincipalOrgID": "o-abc123" } } };
     const r = run({ policy: policyOf(publicGet("*"), guard) });

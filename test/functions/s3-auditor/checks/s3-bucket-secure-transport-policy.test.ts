@@ -42,6 +42,25 @@ describe("s3_bucket_secure_transport_policy (S3.5)", () => {
     expect(run(policyOf(deny({ ...cond, StringEquals: { "aws:PrincipalAccount": "444455556666" } }))).reason).to.match(/other conditions/);
   });
 
+  it("fails when the Deny leaves some objects out (NotResource, or a pattern that is not every key)", () => {
+    const cond = { Bool: { "aws:SecureTransport": "false" } };
+    const notResource = { Effect: "Deny", Principal: "*", Action: "s3:*", NotResource: `arn:aws:s3:::${NAME}/public/*`, Condition: cond };
+    const r = run(policyOf(notResource));
+    expect(r.status).to.equal("FAILED");
+    expect(r.reason).to.match(/does not cover the objects/);
+    expect(run(policyOf(deny(cond, { Resource: [BOTH[0], `arn:aws:s3:::${NAME}/zz*`] }))).status).to.equal("FAILED");
+    expect(run(policyOf(deny(cond, { Resource: [BOTH[0], `arn:aws:s3:::${NAME}/*/*`] }))).status).to.equal("FAILED");
+    // Patterns that do cover every key still pass.
+    expect(run(policyOf(deny(cond, { Resource: `arn:aws:s3:::${NAME}*` }))).status).to.equal("PASSED");
+    expect(run(policyOf(deny(cond, { Resource: "*" }))).status).to.equal("PASSED");
+  });
+
+  it("fails for StringEquals on a value that is not exactly \"false\" (StringEquals is case-sensitive; the key's value is \"false\")", () => {
+    expect(run(policyOf(deny({ StringEquals: { "aws:SecureTransport": "false" } }))).status).to.equal("PASSED");
+    expect(run(policyOf(deny({ StringEquals: { "aws:SecureTransport": "False" } }))).status).to.equal("FAILED");
+    expect(run(policyOf(deny({ StringEqualsIgnoreCase: { "aws:SecureTransport": "FALSE" } }))).status).to.equal("PASSED");
+  });
+
   it("fails for a true value, an Allow, or no policy; NOT_AVAILABLE when the policy cannot be read", () => {
     expect(run(policyOf(deny({ Bool: { "aws:SecureTransport": "true" } }))).status).to.equal("FAILED");
     expect(run(policyOf({ ...deny({ Bool: { "aws:SecureTransport": "true" } }), Effect: "Allow" })).status).to.equal("FAILED");
