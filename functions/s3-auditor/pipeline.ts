@@ -151,6 +151,8 @@ export const KMS_KEY_CHECKS: CheckMetadata = {
 };
 
 export const OPA_UNAVAILABLE_PREFIX = "opa";
+/** The check that reads the bucket's default encryption (the source of its KMS key references). */
+const ENCRYPTION_CHECK_ID = "s3_bucket_kms_encryption";
 
 function opaCheckId(path: string, message?: string): string {
   const base = `${OPA_UNAVAILABLE_PREFIX}/${path}`;
@@ -184,7 +186,16 @@ function keyRegion(keyArn: string, fallback: string): string {
  * FAILED; an answer we could not get is NOT_AVAILABLE; a bucket without a KMS key gets neither
  * (NOT_APPLICABLE, so an earlier finding is archived).
  */
-export function keyResults(refs: readonly string[], audits: ReadonlyMap<string, Fetched<KeyAudit>>): CheckResult[] {
+export function keyResults(refs: readonly string[], audits: ReadonlyMap<string, Fetched<KeyAudit>>, encryptionUnreadable?: CheckResult): CheckResult[] {
+  if (refs.length === 0 && encryptionUnreadable) {
+    // The keys are unknown, not absent: never turn the API error into NOT_APPLICABLE (which archives).
+    const reason = `The bucket's default encryption could not be read, so its KMS keys are unknown: ${encryptionUnreadable.reason}`;
+    const errorCode = encryptionUnreadable.errorCode ?? "Unknown";
+    return [
+      { checkId: KMS_KEY_USABLE.id, status: "NOT_AVAILABLE", reason, errorCode },
+      { checkId: KMS_KEY_CHECKS.id, status: "NOT_AVAILABLE", reason, errorCode },
+    ];
+  }
   if (refs.length === 0) {
     const reason = "The bucket's default encryption uses no KMS key.";
     return [
@@ -418,7 +429,8 @@ export async function runPipeline(scope: AuditScope, deps: PipelineDeps): Promis
       return { type: "AwsKmsKey", id: arn, partition: report.partition, region: keyRegion(arn, bucket.region) };
     });
     for (const result of bucket.results) items.push({ id: findingId(bucket.arn, result.checkId), result, resources: [resource] });
-    for (const result of keyResults(refs, keyAudits)) items.push({ id: findingId(bucket.arn, result.checkId), result, resources: [resource, ...keyResources] });
+    const encryption = bucket.results.find((r) => r.checkId === ENCRYPTION_CHECK_ID && r.status === "NOT_AVAILABLE");
+    for (const result of keyResults(refs, keyAudits, encryption)) items.push({ id: findingId(bucket.arn, result.checkId), result, resources: [resource, ...keyResources] });
     for (const result of opaResults.get(bucket.bucket) ?? []) items.push({ id: findingId(bucket.arn, result.checkId), result, resources: [resource] });
   }
 
@@ -537,7 +549,9 @@ export async function runPipeline(scope: AuditScope, deps: PipelineDeps): Promis
     }
     toSend.push(finding);
     writes.set(item.id, writeFor(finding, prior, status, item.result.checkId));
-    if (status === "PASSED" && prior && (prior.status === "FAILED" || prior.status === "WARNING" || prior.resolvePending)) resolveCandidates.add(item.id);
+    // Custom findings are never auto-resolved, and Security Hub resets RESOLVED to NEW on FAILED/WARNING/
+    // NOT_AVAILABLE and on ARCHIVED -> ACTIVE: a finding that passes now after any of those must be resolved.
+    if (status === "PASSED" && prior && (prior.status !== "PASSED" || prior.recordState === "ARCHIVED" || prior.resolvePending)) resolveCandidates.add(item.id);
   }
 
   // Archive within the scanned scope only.

@@ -199,8 +199,11 @@ export function buildFinding(input: BuildFindingInput, lookup: MetadataLookup): 
 export function archiveFinding(prior: PriorFinding, now: Date, reason: string): AwsSecurityFinding | undefined {
   if (!prior.finding) return undefined;
   const updatedAt = nextTimestamp(now, prior.updatedAt);
+  // A finding read back with GetFindings carries customer-owned fields (BatchUpdateFindings only) and
+  // fields Security Hub fills in: never send those back through BatchImportFindings.
+  const { Workflow: _w, WorkflowState: _ws, Note: _n, UserDefinedFields: _u, VerificationState: _v, ProcessedAt: _p, ...providerFields } = prior.finding;
   return {
-    ...prior.finding,
+    ...providerFields,
     CreatedAt: prior.createdAt,
     FirstObservedAt: prior.firstObservedAt,
     UpdatedAt: updatedAt,

@@ -28,6 +28,11 @@ describe("S3 auditor triggers", () => {
     expect(parseTrigger(cloudTrail("DeleteBucket", { errorCode: "BucketNotEmpty" }), defaults)).to.deep.equal({ trigger: "cloudtrail", buckets: ["my-bucket"] });
   });
 
+  it("re-audits (never archives) the bucket of any failed call: it changed nothing, so the audit is an idempotent refresh", () => {
+    expect(parseTrigger(cloudTrail("PutBucketPolicy", { errorCode: "AccessDenied", errorMessage: "Access Denied" }), defaults)).to.deep.equal({ trigger: "cloudtrail", buckets: ["my-bucket"] });
+    expect(parseTrigger(cloudTrail("DeleteBucket", { errorCode: "AccessDenied" }), defaults)).to.not.have.property("deletedBuckets");
+  });
+
   it("accepts a direct invocation with buckets, de-duplicated", () => {
     expect(parseTrigger({ buckets: ["a-bucket", "b-bucket", "a-bucket"] }, defaults)).to.deep.equal({ trigger: "direct", buckets: ["a-bucket", "b-bucket"] });
   });

@@ -33,6 +33,8 @@ interface World {
   importCalls: number;
   resolved: string[];
   clock: number;
+  /** Buckets whose GetBucketEncryption is denied. */
+  encryptionDenied: Set<string>;
 }
 
 /** Every client the tests open, to close them afterwards. */
@@ -65,7 +67,7 @@ describe("S3 findings pipeline", () => {
   };
 
   beforeEach(async () => {
-    world = { buckets: new Map(), keyStates: new Map(), kmsDown: false, kmsCalls: [], hub: new Map(), importCalls: 0, resolved: [], clock: Date.parse("2025-03-01T00:00:00Z") };
+    world = { buckets: new Map(), keyStates: new Map(), kmsDown: false, kmsCalls: [], hub: new Map(), importCalls: 0, resolved: [], clock: Date.parse("2025-03-01T00:00:00Z"), encryptionDenied: new Set() };
     const s3 = mockClient(S3Client);
     const control = mockClient(S3ControlClient);
     const sts = mockClient(STSClient);
@@ -77,6 +79,7 @@ describe("S3 findings pipeline", () => {
     s3.on(GetPublicAccessBlockCommand).rejects(awsError("NoSuchPublicAccessBlockConfiguration", 404));
     s3.on(ListBucketsCommand).callsFake(() => ({ Buckets: [...world.buckets.keys()].map((Name) => ({ Name, BucketRegion: "eu-west-1" })) }));
     s3.on(GetBucketEncryptionCommand).callsFake((input: { Bucket: string }) => {
+      if (world.encryptionDenied.has(input.Bucket)) throw awsError("AccessDenied", 403);
       const key = world.buckets.get(input.Bucket);
       return { ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: key ? { SSEAlgorithm: "aws:kms", KMSMasterKeyID: key } : { SSEAlgorithm: "AES256" } }] } };
     });
@@ -239,6 +242,60 @@ describe("S3 findings pipeline", () => {
     await runPipeline(schedule, deps());
     expect(active()).to.not.include("arn:aws:s3:::elsewhere");
     expect(active()).to.include("arn:aws:s3:::keep");
+  });
+
+  it("resolves a PASSED finding whose Workflow Security Hub left or reset to NEW (via NOT_AVAILABLE, or re-activated)", async () => {
+    world.buckets.set("one", KEY_A);
+    world.keyStates.set(KEY_A, "Disabled");
+    await runPipeline(schedule, deps()); // FAILED, Workflow NEW
+    world.clock += 60_000;
+    world.kmsDown = true;
+    await runPipeline(schedule, deps()); // NOT_AVAILABLE: Workflow stays NEW
+    expect(hubFinding("one", "s3_bucket_kms_key_usable")!.Compliance?.Status).to.equal("NOT_AVAILABLE");
+    world.clock += 60_000;
+    world.kmsDown = false;
+    world.keyStates.set(KEY_A, "Enabled");
+    await runPipeline(schedule, deps()); // PASSED: nothing will resolve it but us
+    const usable = hubFinding("one", "s3_bucket_kms_key_usable")!;
+    expect(usable.Compliance?.Status).to.equal("PASSED");
+    expect(usable.Workflow?.Status).to.equal("RESOLVED");
+
+    // ARCHIVED -> ACTIVE makes Security Hub reset RESOLVED to NEW: a re-activated PASSED finding is resolved again.
+    world.clock += 60_000;
+    world.buckets.set("one", undefined); // SSE-S3: archived
+    await runPipeline(schedule, deps());
+    expect(hubFinding("one", "s3_bucket_kms_key_usable")!.RecordState).to.equal("ARCHIVED");
+    hubFinding("one", "s3_bucket_kms_key_usable")!.Workflow = { Status: "NEW" }; // Security Hub's reset on re-activation
+    world.resolved.length = 0;
+    world.clock += 60_000;
+    world.buckets.set("one", KEY_A);
+    await runPipeline(schedule, deps());
+    expect(hubFinding("one", "s3_bucket_kms_key_usable")).to.deep.include({ RecordState: "ACTIVE" });
+    expect(world.resolved).to.include(usable.Id);
+    expect(hubFinding("one", "s3_bucket_kms_key_usable")!.Workflow?.Status).to.equal("RESOLVED");
+  });
+
+  it("does not archive a bucket's KMS key findings when its default encryption cannot be read", async () => {
+    world.buckets.set("one", KEY_A);
+    world.keyStates.set(KEY_A, "PendingDeletion");
+    await runPipeline(schedule, deps());
+    expect(hubFinding("one", "s3_bucket_kms_key_usable")!.Compliance?.Status).to.equal("FAILED");
+
+    // An API error is not "no KMS key": the key findings become NOT_AVAILABLE, they are not archived.
+    world.clock += 60_000;
+    world.encryptionDenied.add("one");
+    await runPipeline(schedule, deps());
+    for (const check of ["s3_bucket_kms_key_usable", "s3_bucket_kms_key_checks_passed"]) {
+      const f = hubFinding("one", check)!;
+      expect(f.RecordState, check).to.equal("ACTIVE");
+      expect(f.Compliance?.Status, check).to.equal("NOT_AVAILABLE");
+      expect(f.ProductFields?.["cspm/errorCode"], check).to.equal("AccessDenied");
+    }
+    // Readable again: back to a real verdict on the same Id.
+    world.clock += 60_000;
+    world.encryptionDenied.clear();
+    await runPipeline(schedule, deps());
+    expect(hubFinding("one", "s3_bucket_kms_key_usable")!.Compliance?.Status).to.equal("FAILED");
   });
 
   it("archives a finding whose check turned NOT_APPLICABLE, and sends nothing when it never existed", async () => {

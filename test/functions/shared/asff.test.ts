@@ -113,6 +113,26 @@ describe("ASFF builder", () => {
     expect(fingerprint(archived)).to.not.equal(fingerprint(sent));
   });
 
+  it("archives a finding read back from Security Hub without the customer-owned fields (Workflow, Note, ...)", () => {
+    // GetFindings returns Workflow/Note/UserDefinedFields/VerificationState and fields Security Hub fills in;
+    // BatchImportFindings must not carry them (customer-owned: BatchUpdateFindings only).
+    const sent = buildFinding({ product, result: failed, resources: [bucket], now: new Date("2025-01-01T00:00:00Z") }, lookup);
+    const fromHub = {
+      ...sent,
+      Workflow: { Status: "SUPPRESSED" },
+      WorkflowState: "NEW",
+      Note: { Text: "accepted risk", UpdatedBy: "alice", UpdatedAt: "2025-01-02T00:00:00Z" },
+      UserDefinedFields: { ticket: "SEC-1" },
+      VerificationState: "BENIGN_POSITIVE",
+      ProcessedAt: "2025-01-01T00:00:01Z",
+    } as typeof sent;
+    const prior: PriorFinding = { id: sent.Id!, createdAt: sent.CreatedAt!, firstObservedAt: sent.FirstObservedAt!, updatedAt: sent.UpdatedAt!, status: "FAILED", recordState: "ACTIVE", finding: fromHub };
+    const archived = archiveFinding(prior, new Date("2025-02-01T00:00:00Z"), "The bucket was deleted.")!;
+    for (const field of ["Workflow", "WorkflowState", "Note", "UserDefinedFields", "VerificationState", "ProcessedAt"]) expect(archived, field).to.not.have.property(field);
+    expect(archived.RecordState).to.equal("ARCHIVED");
+    expect(archived.FindingProviderFields).to.deep.equal(sent.FindingProviderFields);
+  });
+
   it("builds the product ARN for other partitions", () => {
     expect(productArn({ accountId: "111122223333", partition: "aws-cn", region: "cn-north-1" })).to.equal("arn:aws-cn:securityhub:cn-north-1:111122223333:product/111122223333/default");
   });
