@@ -40,8 +40,8 @@ export type Applicability = { readonly applicable: true } | { readonly applicabl
  */
 export function rotationApplicability(metadata: KeyMetadata): Applicability {
   if (metadata.KeyManager === "AWS") return { applicable: false, reason: "AWS-managed keys are rotated by AWS every year; their rotation cannot be configured." };
-  const spec = metadata.KeySpec ?? "SYMMETRIC_DEFAULT";
-  if (spec.startsWith("HMAC")) return { applicable: false, reason: `HMAC keys (${spec}) do not support automatic rotation.` };
+  const spec = metadata.KeySpec ?? metadata.CustomerMasterKeySpec ?? (metadata.KeyUsage === "GENERATE_VERIFY_MAC" ? "HMAC" : "SYMMETRIC_DEFAULT");
+  if (spec.startsWith("HMAC") || metadata.KeyUsage === "GENERATE_VERIFY_MAC") return { applicable: false, reason: `HMAC keys (${spec}) do not support automatic rotation.` };
   if (spec !== "SYMMETRIC_DEFAULT") return { applicable: false, reason: `Asymmetric keys (${spec}) do not support automatic rotation.` };
   if (metadata.Origin === "EXTERNAL") return { applicable: false, reason: "Keys with imported key material cannot rotate automatically; rotate them manually (on demand)." };
   if (metadata.Origin === "AWS_CLOUDHSM" || metadata.Origin === "EXTERNAL_KEY_STORE" || metadata.CustomKeyStoreId) {

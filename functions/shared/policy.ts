@@ -397,12 +397,13 @@ export function conditionEquals(condition: Condition, key: string, value: string
 /**
  * Condition keys that restrict the caller to known accounts, organisations, networks or sources.
  * `kms:ViaService` is absent on purpose: any account can call through a service, so it only
- * narrows a statement that is also pinned by `kms:CallerAccount`.
+ * narrows a statement that is also pinned by `kms:CallerAccount`. `aws:username` is absent too:
+ * a user name is unique only within an account, so any account can create a user called `alice`.
  */
 export const PINNING_CONDITION_KEYS: readonly string[] = [
   "kms:calleraccount", "aws:principalaccount", "aws:principalorgid", "aws:principalorgpaths", "aws:principalarn",
   "aws:sourceaccount", "aws:sourcearn", "aws:sourceowner", "aws:sourceorgid", "aws:sourceorgpaths",
-  "aws:sourcevpc", "aws:sourcevpce", "aws:sourceip", "aws:vpcsourceip", "aws:userid", "aws:username",
+  "aws:sourcevpc", "aws:sourcevpce", "aws:sourceip", "aws:vpcsourceip", "aws:userid",
 ];
 
 const ACCOUNT_KEYS = new Set(["kms:calleraccount", "aws:principalaccount", "aws:sourceaccount", "aws:sourceowner"]);
@@ -498,11 +499,37 @@ function denyAppliesTo(deny: Statement, grantee: Principal | "anyone"): boolean 
   return deny.principals.some((x) => x.value === grantee.value || (x.isRoot === true && x.accountId !== undefined && x.accountId === grantee.accountId));
 }
 
+/** The caller's account a condition value names: the value of kms:CallerAccount / aws:PrincipalAccount, the account of an aws:PrincipalArn. */
+function callerAccountOf(key: string, value: string): string | undefined {
+  if (key === "kms:calleraccount" || key === "aws:principalaccount") return ACCOUNT_ID.test(value.trim()) ? value.trim() : undefined;
+  if (key === "aws:principalarn") {
+    const account = value.trim().split(":")[4];
+    return account !== undefined && ACCOUNT_ID.test(account) ? account : undefined;
+  }
+  return undefined;
+}
+
+/** Accounts an Allow's pinning conditions let in (kms:CallerAccount, aws:PrincipalAccount, aws:PrincipalArn). */
 function accountPins(statement: Statement): string[] {
   const accounts = new Set<string>();
   for (const c of statement.conditions) {
-    if (!isPinningCondition(c) || !["kms:calleraccount", "aws:principalaccount"].includes(c.key)) continue;
-    for (const v of c.values) if (ACCOUNT_ID.test(v)) accounts.add(v);
+    if (!isPinningCondition(c)) continue;
+    for (const v of c.values) {
+      const account = callerAccountOf(c.key, v);
+      if (account) accounts.add(account);
+    }
+  }
+  return [...accounts];
+}
+
+/** Accounts a guarding Deny (deny unless kms:CallerAccount / aws:PrincipalAccount / aws:PrincipalArn in ...) lets through. */
+function guardAccounts(deny: Statement): string[] {
+  const accounts = new Set<string>();
+  for (const c of deny.conditions) {
+    for (const v of c.values) {
+      const account = callerAccountOf(c.key, v);
+      if (account) accounts.add(account);
+    }
   }
   return [...accounts];
 }
@@ -517,7 +544,8 @@ function accountPins(statement: Statement): string[] {
  *   {@link isGuardingCondition} (deny unless in my org/account/VPC...). Other conditional Denies do
  *   not subtract anything: they could leave some callers allowed.
  * - *Cross-account* grants: Allows to principals of another account, or to anyone pinned by
- *   `kms:CallerAccount`/`aws:PrincipalAccount` to another account, minus unconditional Denies on them.
+ *   `kms:CallerAccount`/`aws:PrincipalAccount`/`aws:PrincipalArn` to another account (or let through
+ *   by a guarding Deny naming another account in those keys), minus unconditional Denies on them.
  * - *Wildcard* grants: Allows of `service:*`, `*` or NotAction, to any principal except the owner's root.
  */
 export function evaluateAccess(policy: Policy, query: AccessQuery): AccessReport {
@@ -534,13 +562,13 @@ export function evaluateAccess(policy: Policy, query: AccessQuery): AccessReport
   const publicGrants: PublicGrant[] = [];
   const guardedGrants: GuardedGrant[] = [];
   const cross = new Map<string, { actions: Set<string>; principals: Set<string>; statements: Map<number, StatementRef>; conditional: boolean }>();
-  const addCross = (accountId: string, action: string, principal: string, statement: Statement): void => {
+  const addCross = (accountId: string, action: string, principal: string, statement: Statement, conditional = statement.conditions.length > 0): void => {
     let entry = cross.get(accountId);
     if (!entry) cross.set(accountId, (entry = { actions: new Set(), principals: new Set(), statements: new Map(), conditional: true }));
     entry.actions.add(action);
     entry.principals.add(principal);
     entry.statements.set(statement.index, ref(statement));
-    if (statement.conditions.length === 0) entry.conditional = false;
+    if (!conditional) entry.conditional = false;
   };
 
   for (const allow of allows) {
@@ -559,6 +587,8 @@ export function evaluateAccess(policy: Policy, query: AccessQuery): AccessReport
           if (guard) {
             guarded.push(action);
             guards.set(guard.index, ref(guard));
+            // The Deny still lets the accounts it names through: those are cross-account grants.
+            for (const accountId of guardAccounts(guard)) if (accountId !== owner) addCross(accountId, action, "condition:account", allow, true);
           } else open.push(action);
         }
         if (open.length > 0) publicGrants.push({ statement: ref(allow), actions: open, principals });

@@ -30,6 +30,11 @@ export const kmsKeyRotationEnabled: Check<KeyFacts> = {
     if (enabled) {
       return result(metadata, "PASSED", `Automatic rotation is enabled${via}${periodInDays !== undefined ? `, every ${periodInDays} days` : ""}.`, { details });
     }
+    const state = facts.metadata.value.KeyState;
+    if (state === "PendingDeletion" || state === "PendingReplicaDeletion") {
+      // KMS reports rotation as off while a key is pending deletion and restores the configured status if the deletion is cancelled.
+      return result(metadata, "NOT_APPLICABLE", `The key is pending deletion (${state}): KMS reports rotation as disabled until the deletion is cancelled; see kms_key_not_pending_deletion.`, { details: { ...details, keyState: state } });
+    }
     return result(metadata, "FAILED", `Automatic rotation is disabled${via}.`, { details });
   },
 };

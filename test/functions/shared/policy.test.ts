@@ -177,6 +177,12 @@ describe("policy: pinning conditions", () => {
     for (const [op, key, values] of notPinning) expect(isPinningCondition(condition(op, key, values)), `${op} ${key}`).to.equal(false);
   });
 
+  it("does not pin on aws:username: user names are not unique across accounts", () => {
+    expect(isPinningCondition(condition("StringEquals", "aws:username", "alice"))).to.equal(false);
+    expect(isGuardingCondition(condition("StringNotEquals", "aws:username", "alice"))).to.equal(false);
+    expect(access({ Effect: "Allow", Principal: "*", Action: "kms:Decrypt", Condition: { StringEquals: { "aws:username": "alice" } } }).isPublic).to.equal(true);
+  });
+
   it("treats negated operators on pinning keys, with or without IfExists, as Deny guards", () => {
     expect(isGuardingCondition(condition("StringNotEquals", "aws:PrincipalOrgID", "o-abc"))).to.equal(true);
     expect(isGuardingCondition(condition("StringNotEqualsIfExists", "aws:SourceVpce", "vpce-1"))).to.equal(true);
@@ -262,6 +268,30 @@ describe("policy: effective access", () => {
       ["333333333333", ["kms:Decrypt"], ["Partner"], false],
       ["444444444444", ["kms:Encrypt"], ["Pinned"], true],
     ]);
+  });
+
+  it("reports a public Allow pinned by aws:PrincipalArn to another account's principal as cross-account", () => {
+    const report = access(
+      ownerRoot,
+      { Sid: "Partner", Effect: "Allow", Principal: "*", Action: "kms:Decrypt", Condition: { ArnEquals: { "aws:PrincipalArn": [`arn:aws:iam::${OTHER}:role/app`, `arn:aws:iam::${OWNER}:role/local`] } } },
+    );
+    expect(report.isPublic).to.equal(false);
+    expect(report.crossAccountGrants.map((g) => [g.accountId, g.actions, g.statements.map((s) => s.sid), g.conditional])).to.deep.equal([[OTHER, ["kms:Decrypt"], ["Partner"], true]]);
+  });
+
+  it("reports accounts a guarding Deny lets through (Deny unless kms:CallerAccount / aws:PrincipalArn in a list) as cross-account", () => {
+    const report = access(
+      { Sid: "Open", Effect: "Allow", Principal: "*", Action: ["kms:Decrypt", "kms:Encrypt"] },
+      { Sid: "OnlyUs", Effect: "Deny", Principal: "*", Action: "kms:*", Condition: { StringNotEquals: { "kms:CallerAccount": [OWNER, OTHER] } } },
+    );
+    const byArn = access(
+      { Sid: "Open", Effect: "Allow", Principal: "*", Action: "kms:Decrypt" },
+      { Sid: "OnlyRole", Effect: "Deny", Principal: "*", Action: "kms:*", Condition: { ArnNotEquals: { "aws:PrincipalArn": `arn:aws:iam::333333333333:role/app` } } },
+    );
+    expect(report.isPublic).to.equal(false);
+    expect(report.guardedGrants).to.have.length(1);
+    expect(report.crossAccountGrants.map((g) => [g.accountId, g.actions, g.statements.map((s) => s.sid), g.conditional])).to.deep.equal([[OTHER, ["kms:Decrypt", "kms:Encrypt"], ["Open"], true]]);
+    expect(byArn.crossAccountGrants.map((g) => [g.accountId, g.actions])).to.deep.equal([["333333333333", ["kms:Decrypt"]]]);
   });
 
   it("reports service:*, * and NotAction grants except to the owner's root", () => {

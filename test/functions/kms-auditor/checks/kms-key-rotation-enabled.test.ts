@@ -22,6 +22,9 @@ describe("kms_key_rotation_enabled (KMS.4)", () => {
       [{ Origin: "EXTERNAL" }, /imported key material/],
       [{ Origin: "AWS_CLOUDHSM", CustomKeyStoreId: "cks-1" }, /custom key store \(AWS_CLOUDHSM\)/],
       [{ Origin: "EXTERNAL_KEY_STORE", CustomKeyStoreId: "cks-2" }, /custom key store \(EXTERNAL_KEY_STORE\)/],
+      // Metadata without KeySpec (older answers, snapshots): KeyUsage and the deprecated CustomerMasterKeySpec still tell.
+      [{ KeySpec: undefined, CustomerMasterKeySpec: undefined, KeyUsage: "GENERATE_VERIFY_MAC" }, /HMAC/],
+      [{ KeySpec: undefined, CustomerMasterKeySpec: "RSA_2048", KeyUsage: "SIGN_VERIFY" }, /Asymmetric keys \(RSA_2048\)/],
     ];
     for (const [overrides, reason] of cases) {
       // Even a rotation answer of "enabled" must not turn these into a pass.
@@ -29,6 +32,16 @@ describe("kms_key_rotation_enabled (KMS.4)", () => {
       expect(r.status, JSON.stringify(overrides)).to.equal("NOT_APPLICABLE");
       expect(r.reason).to.match(reason);
     }
+  });
+
+  it("does not fail a key pending deletion, whose rotation status KMS reports as false until the deletion is cancelled", () => {
+    for (const KeyState of ["PendingDeletion", "PendingReplicaDeletion"] as const) {
+      const r = kmsKeyRotationEnabled.evaluate(facts({ metadata: ok(keyMetadata({ KeyState, Enabled: false })), rotation: ok({ enabled: false, keyArn: KEY_ARN }) }));
+      expect(r.status, KeyState).to.equal("NOT_APPLICABLE");
+      expect(r.reason).to.contain("pending deletion");
+    }
+    const on = kmsKeyRotationEnabled.evaluate(facts({ metadata: ok(keyMetadata({ KeyState: "PendingDeletion", Enabled: false })), rotation: ok({ enabled: true, keyArn: KEY_ARN }) }));
+    expect(on.status).to.equal("PASSED");
   });
 
   it("judges a multi-Region replica by its primary's rotation", () => {
