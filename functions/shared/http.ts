@@ -149,6 +149,8 @@ export function createHandler(routes: readonly Route[], options: HandlerOptions)
     let method = "?";
     let path = "?";
     try {
+      // A direct invocation with something that is not an API Gateway proxy event.
+      if (!event || typeof event !== "object") throw new ValidationError("The event is not an API Gateway proxy request; call this function through its API.", "InvalidEvent");
       method = String(event.httpMethod ?? "").toUpperCase();
       path = routePath(event);
       const candidates = byPath.get(path);

@@ -82,4 +82,12 @@ describe("shared http wrapper", () => {
   it("falls back to the Lambda request id", async () => {
     expect((await call({ requestContext: null })).json.requestId).to.equal("lambda-1");
   });
+
+  it("answers 400, not 500, when invoked directly with something that is not a proxy event", async () => {
+    for (const notAnEvent of [null, undefined, "hello", 42]) {
+      const r = await handler(notAnEvent as unknown as ApiGatewayProxyEvent, { awsRequestId: "lambda-2" });
+      expect(r.statusCode).to.equal(400);
+      expect(JSON.parse(r.body)).to.deep.include({ error: { code: "InvalidEvent", message: "The event is not an API Gateway proxy request; call this function through its API." }, requestId: "lambda-2" });
+    }
+  });
 });
