@@ -387,7 +387,8 @@ export function conditionEquals(condition: Condition, key: string, value: string
   if (condition.key !== key.toLowerCase() || condition.setQualifier === "ForAllValues") return false;
   if (!["Bool", "StringEquals", "StringEqualsIgnoreCase"].includes(condition.baseOperator)) return false;
   const wanted = String(value);
-  const fold = condition.baseOperator !== "StringEquals" || typeof value === "boolean" || wanted === "true" || wanted === "false";
+  // StringEquals is case-sensitive in IAM: {"StringEquals": {"aws:SecureTransport": "False"}} never matches.
+  const fold = condition.baseOperator !== "StringEquals";
   return condition.values.length > 0 && condition.values.every((v) => (fold ? v.toLowerCase() === wanted.toLowerCase() : v === wanted));
 }
 

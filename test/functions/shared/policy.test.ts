@@ -138,6 +138,10 @@ describe("policy: matching", () => {
     expect(conditionEquals(condition("Bool", "aws:SecureTransport", "true"), "aws:SecureTransport", false)).to.equal(false);
     expect(conditionEquals(condition("Bool", "aws:SecureTransport", ["false", "true"]), "aws:SecureTransport", false)).to.equal(false);
     expect(conditionEquals(condition("StringNotEquals", "aws:SecureTransport", "false"), "aws:SecureTransport", false)).to.equal(false);
+    // StringEquals is case-sensitive: "False" never matches the request's "false".
+    expect(conditionEquals(condition("StringEquals", "aws:SecureTransport", "False"), "aws:SecureTransport", false)).to.equal(false);
+    expect(conditionEquals(condition("StringEquals", "aws:SecureTransport", "false"), "aws:SecureTransport", false)).to.equal(true);
+    expect(conditionEquals(condition("StringEqualsIgnoreCase", "aws:SecureTransport", "False"), "aws:SecureTransport", false)).to.equal(true);
   });
 });
 
