@@ -7,7 +7,7 @@ import type { BucketAudit, S3AuditReport } from "../shared/audit-types";
 import { ACCOUNT_CHECKS, BUCKET_CHECKS } from "./checks/index";
 import { defaultEncryptionKeyIds } from "./checks/s3-bucket-kms-encryption";
 import type { ScanContext } from "./checks/types";
-import { type Inventory, type InventoryDeps, type InventoryOptions, fetchInventory } from "./inventory";
+import { type Inventory, type InventoryDeps, type InventoryOptions, fetchInventory, scopeRegions } from "./inventory";
 
 export type AuditDeps = InventoryDeps & {
   /** Injected for tests. */
@@ -25,7 +25,8 @@ function addTo(map: Map<string, string[]>, key: string, value: string): void {
 export function scanContext(inventory: Inventory): ScanContext {
   const logTargets = new Map<string, string[]>();
   const replicationTargets = new Map<string, string[]>();
-  const bucketRegions = new Map<string, string>();
+  // Every bucket of the account, audited or not: a replication destination may be out of scope.
+  const bucketRegions = new Map<string, string>(inventory.bucketRegions);
   for (const bucket of inventory.buckets) {
     bucketRegions.set(bucket.name, bucket.region);
     if (bucket.logging.ok && bucket.logging.value?.TargetBucket) addTo(logTargets, bucket.logging.value.TargetBucket, bucket.name);
@@ -54,7 +55,8 @@ export function auditInventory(inventory: Inventory, options: AuditOptions, star
     }));
   const scope: { buckets?: string[]; regions?: string[] } = {};
   if (options.buckets && options.buckets.length > 0) scope.buckets = [...new Set(options.buckets)].sort();
-  if (options.region) scope.regions = [options.region];
+  const regions = scopeRegions(options);
+  if (regions) scope.regions = [...regions].sort();
   return {
     accountId: inventory.account.accountId,
     partition: inventory.account.partition,

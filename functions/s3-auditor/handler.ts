@@ -92,19 +92,16 @@ const getFindingsLimiter = new TokenBucket(3, 6);
 const store = new FindingsStore(containerClient({ secretArn: config.mongoSecretArn, secrets: new SecretsManagerClient({ region: config.region }) }), config.mongoDatabase);
 
 async function audit(scope: AuditScope): Promise<AuditOutput> {
-  const targets = scope.buckets?.length ? [{ buckets: scope.buckets }] : (scope.regions ?? config.auditRegions).map((region) => ({ region }));
-  const outputs = await Promise.all(
-    targets.map(async (target) => {
-      const options = { ...target, concurrency: config.concurrency };
-      if (!config.opa) return { report: await auditBuckets(auditDeps, options) };
-      // OPA needs the fetched configuration too: the same two steps auditBuckets runs.
-      const started = new Date();
-      const inventory = await fetchInventory(auditDeps, options);
-      return { report: auditInventory(inventory, options, started, new Date()), configurations: new Map(inventory.buckets.map((b) => [b.name, b] as const)) };
-    }),
-  );
-  const configurations = new Map(outputs.flatMap((o) => [...(o.configurations ?? new Map()).entries()]));
-  return { report: mergeReports(outputs.map((o) => o.report)), ...(config.opa ? { configurations } : {}) };
+  // One inventory for every region in scope: ListBuckets lists the account once (not once per region),
+  // and the checks see the region of every bucket of the account (S3.7's replication destinations).
+  const target = scope.buckets?.length ? { buckets: scope.buckets } : { regions: scope.regions ?? config.auditRegions };
+  const options = { ...target, concurrency: config.concurrency };
+  if (!config.opa) return { report: mergeReports([await auditBuckets(auditDeps, options)]) };
+  // OPA needs the fetched configuration too: the same two steps auditBuckets runs.
+  const started = new Date();
+  const inventory = await fetchInventory(auditDeps, options);
+  // mergeReports of one report returns it unchanged.
+  return { report: mergeReports([auditInventory(inventory, options, started, new Date())]), configurations: new Map(inventory.buckets.map((b) => [b.name, b] as const)) };
 }
 
 /** Alias ARN -> key ARN from ListAliases, one listing per region per run. */

@@ -9,6 +9,11 @@
  *   that one call, so the checks that needed it say NOT_AVAILABLE and every other check still runs;
  * - throttling and server errors are retried with capped exponential backoff and full jitter.
  *
+ * Scope is applied client-side: ListBuckets always lists the whole account (ceil(N/1000) calls), so the
+ * inventory knows the region of every bucket of the account (`bucketRegions`), audited or not; checks
+ * need it for buckets outside the scope, e.g. a replication destination in another region (S3.7).
+ * Only the buckets in scope (`region`/`regions`, `buckets`) are read.
+ *
  * `concurrency` bounds the AWS calls in flight at once (not the buckets), because that is what S3
  * throttles and what a Lambda's sockets pay for. Each bucket's calls run in parallel through the
  * same limiter; buckets are started ahead so the limiter never idles.
@@ -99,7 +104,13 @@ export interface AccountInventory {
 
 export interface Inventory {
   readonly account: AccountInventory;
+  /** The buckets in scope, with their configuration. */
   readonly buckets: readonly BucketInventory[];
+  /**
+   * Region of every bucket of the account that ListBuckets returned, by name, in scope or not
+   * (a bucket listed without a region is here only once it was located, i.e. when in scope).
+   */
+  readonly bucketRegions: ReadonlyMap<string, string>;
   readonly deletedBuckets: readonly string[];
   readonly errors: readonly { readonly bucket?: string; readonly code: string; readonly message: string }[];
   readonly apiCalls: number;
@@ -123,6 +134,8 @@ export interface InventoryOptions {
   readonly buckets?: readonly string[];
   /** Only buckets in this region. */
   readonly region?: string;
+  /** Only buckets in these regions (with `region`, the union). One account listing serves them all. */
+  readonly regions?: readonly string[];
   /** AWS calls in flight at once. @default 16 */
   readonly concurrency?: number;
   /** Attempts per call on throttling / server errors. @default 6 */
@@ -268,15 +281,13 @@ interface ListBucketsOutputLike {
   ContinuationToken?: string;
 }
 
-async function listBuckets(caller: Caller, client: SendingClient, prefix?: string, region?: string): Promise<ListedBucket[]> {
+/** Every bucket of the account. No Prefix/BucketRegion filter: the regions of out-of-scope buckets are needed too. */
+async function listBuckets(caller: Caller, client: SendingClient): Promise<ListedBucket[]> {
   const out: ListedBucket[] = [];
   let token: string | undefined;
   do {
     // MaxBuckets makes S3 include BucketRegion in every entry, saving one GetBucketLocation per bucket.
-    const page = await caller.send<ListBucketsOutputLike>(
-      client,
-      new ListBucketsCommand({ MaxBuckets: LIST_PAGE_SIZE, ContinuationToken: token, Prefix: prefix, BucketRegion: region }),
-    );
+    const page = await caller.send<ListBucketsOutputLike>(client, new ListBucketsCommand({ MaxBuckets: LIST_PAGE_SIZE, ContinuationToken: token }));
     for (const b of page.Buckets ?? []) if (b.Name) out.push({ name: b.Name, region: b.BucketRegion, creationDate: b.CreationDate });
     token = page.ContinuationToken;
   } while (token);
@@ -384,6 +395,12 @@ function nonNull<T>(f: Fetched<T | null>): Fetched<T> {
   return f.value === null ? { ok: false, errorCode: "EmptyResponse" } : { ok: true, value: f.value };
 }
 
+/** The regions in scope (`region` and `regions` together), or undefined for every region. */
+export function scopeRegions(options: Pick<InventoryOptions, "region" | "regions">): ReadonlySet<string> | undefined {
+  const regions = [...(options.region ? [options.region] : []), ...(options.regions ?? [])];
+  return regions.length > 0 ? new Set(regions) : undefined;
+}
+
 /** Fetches the account and every bucket in scope. Throws only when nothing can be audited (STS or ListBuckets fails). */
 export async function fetchInventory(deps: InventoryDeps, options: InventoryOptions = {}): Promise<Inventory> {
   const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
@@ -404,23 +421,31 @@ export async function fetchInventory(deps: InventoryDeps, options: InventoryOpti
     .catch((error: unknown) => ({ ok: false, errorCode: awsErrorCode(error), message: (error as Error).message }) as const);
 
   const homeS3 = caller.s3(home);
-  let listed: ListedBucket[];
-  const deletedBuckets: string[] = [];
+  let account: ListedBucket[];
   try {
-    if (options.buckets && options.buckets.length > 0) {
-      // A prefix listing per named bucket: a single-bucket audit does not page through the whole account.
-      // Not filtered by region: a bucket that exists in another region is out of scope, not deleted.
-      listed = [];
-      for (const name of [...new Set(options.buckets)]) {
-        const found = (await listBuckets(caller, homeS3, name)).find((b) => b.name === name);
-        if (!found) deletedBuckets.push(name);
-        else if (!options.region || found.region === undefined || found.region === options.region) listed.push(found);
-      }
-    } else {
-      listed = await listBuckets(caller, homeS3, undefined, options.region);
-    }
+    account = await listBuckets(caller, homeS3);
   } catch (error) {
     throw new PlatformError(awsErrorCode(error), `Cannot list buckets (s3:ListAllMyBuckets): ${(error as Error).message}`, { cause: error });
+  }
+  const bucketRegions = new Map<string, string>();
+  for (const b of account) if (b.region) bucketRegions.set(b.name, b.region);
+
+  // Scope, client-side. A named bucket missing from the listing is gone; one in another region is
+  // out of scope, not deleted. Entries without a region stay candidates until located.
+  const regions = scopeRegions(options);
+  const inRegion = (region: string | undefined) => !regions || region === undefined || regions.has(region);
+  const deletedBuckets: string[] = [];
+  let listed: ListedBucket[];
+  if (options.buckets && options.buckets.length > 0) {
+    const byName = new Map(account.map((b) => [b.name, b] as const));
+    listed = [];
+    for (const name of new Set(options.buckets)) {
+      const found = byName.get(name);
+      if (!found) deletedBuckets.push(name);
+      else if (inRegion(found.region)) listed.push(found);
+    }
+  } else {
+    listed = account.filter((b) => inRegion(b.region));
   }
 
   const errors: { bucket?: string; code: string; message: string }[] = [];
@@ -437,8 +462,9 @@ export async function fetchInventory(deps: InventoryDeps, options: InventoryOpti
         if (!region) {
           const location = await caller.send<{ LocationConstraint?: string }>(homeS3, new GetBucketLocationCommand({ Bucket: bucket.name }));
           region = regionFromLocation(location.LocationConstraint);
+          bucketRegions.set(bucket.name, region);
         }
-        if (!options.region || region === options.region) results[index] = await fetchBucket(caller, bucket, region, partition);
+        if (!regions || regions.has(region)) results[index] = await fetchBucket(caller, bucket, region, partition);
       } catch (error) {
         if (error instanceof BucketDeleted || awsErrorCode(error) === "NoSuchBucket") deletedBuckets.push(bucket.name);
         else errors.push({ bucket: bucket.name, code: awsErrorCode(error), message: (error as Error)?.message ?? String(error) });
@@ -452,6 +478,7 @@ export async function fetchInventory(deps: InventoryDeps, options: InventoryOpti
   return {
     account: { accountId, partition, homeRegion: home, publicAccessBlock: await accountPab },
     buckets: results.filter((b): b is BucketInventory => b !== undefined),
+    bucketRegions,
     deletedBuckets: deletedBuckets.sort(),
     errors,
     apiCalls: caller.calls,

@@ -130,6 +130,54 @@ describe("audit buckets CLI", () => {
     expect(JSON.parse(await readFile(saved, "utf8")).kind).to.equal("s3-buckets");
   });
 
+  describe("S3.7 with --region or --bucket: destinations outside the scope are looked up in the account listing", () => {
+    const s37 = (report: S3AuditReport, name: string) => report.buckets.find((b) => b.bucket === name)!.results.find((r) => r.checkId === "s3_bucket_cross_region_replication")!;
+    /** The fixture account plus a same-region replica and a replica in another account. */
+    let extended: string;
+    before(async () => {
+      const spec = fixtureAccount();
+      const replicateTo = (destination: string) => ({ GetBucketReplication: { output: { ReplicationConfiguration: { Role: "arn:aws:iam::111122223333:role/replication", Rules: [{ Status: "Enabled", Destination: { Bucket: `arn:aws:s3:::${destination}` } }] } } } });
+      extended = join(dir, "extended.json");
+      const buckets = [...spec.buckets, { name: "local-copy", region: "eu-west-1", answers: replicateTo("logs-bucket") }, { name: "to-partner", region: "eu-west-1", answers: replicateTo("partner-archive") }];
+      await writeFile(extended, JSON.stringify(buildSnapshot({ ...spec, buckets })));
+    });
+
+    it("--region eu-west-1: PASSED for a destination in us-west-2 of the account, FAILED in the same region, WARNING outside the account", async () => {
+      const sink = io();
+      expect(await runBuckets({ fromSnapshot: extended, region: "eu-west-1", output: "json" }, sink), sink.err).to.equal(0);
+      const report = JSON.parse(sink.out) as S3AuditReport;
+      expect(report.buckets.map((b) => b.bucket)).to.deep.equal(["local-copy", "logs-bucket", "public-site", "secure-data", "to-partner"]);
+      expect(report.scope).to.deep.equal({ regions: ["eu-west-1"] });
+      expect(s37(report, "secure-data")).to.include({ status: "PASSED" });
+      expect(s37(report, "secure-data").reason).to.contain("replica-bucket (us-west-2)");
+      expect(s37(report, "local-copy").status).to.equal("FAILED");
+      expect(s37(report, "to-partner").status).to.equal("WARNING");
+      expect(s37(report, "to-partner").reason).to.contain("not a bucket of account 111122223333");
+    });
+
+    it("--bucket: PASSED for a destination that is not named", async () => {
+      const sink = io();
+      expect(await runBuckets({ fromSnapshot: fixture, bucket: ["secure-data"], output: "json" }, sink), sink.err).to.equal(0);
+      const report = JSON.parse(sink.out) as S3AuditReport;
+      expect(report.buckets.map((b) => b.bucket)).to.deep.equal(["secure-data"]);
+      expect(s37(report, "secure-data").status).to.equal("PASSED");
+    });
+
+    it("a --region recording replays with --region: the same ListBuckets inputs, the whole account listed once", async () => {
+      const saved = join(dir, "saved-region.json");
+      const live = io(fakeAws());
+      expect(await runBuckets({ output: "json", region: "eu-west-1", saveSnapshot: saved }, live), live.err).to.equal(0);
+      const offline = io();
+      expect(await runBuckets({ output: "json", region: "eu-west-1", fromSnapshot: saved }, offline), offline.err).to.equal(0);
+      expect(stable(JSON.parse(offline.out))).to.deep.equal(stable(JSON.parse(live.out)));
+      expect(s37(JSON.parse(live.out) as S3AuditReport, "secure-data").status).to.equal("PASSED");
+      const calls = (JSON.parse(await readFile(saved, "utf8")) as { calls: { operation: string; region: string; input: unknown }[] }).calls;
+      expect(calls.filter((c) => c.operation === "ListBuckets").map((c) => [c.region, c.input])).to.deep.equal([["us-east-1", { MaxBuckets: 1000 }]]);
+      // Only eu-west-1 buckets were read; replica-bucket (us-west-2) was only listed.
+      expect([...new Set(calls.filter((c) => c.operation === "GetBucketReplication").map((c) => c.region))]).to.deep.equal(["eu-west-1"]);
+    });
+  });
+
   it("writes a self-contained HTML page that headless Chromium renders with the summary", async function () {
     this.timeout(30_000);
     if (!existsSync(CHROMIUM)) {

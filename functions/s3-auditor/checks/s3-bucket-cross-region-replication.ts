@@ -40,11 +40,14 @@ export const s3BucketCrossRegionReplication: Check<BucketCheckInput> = {
         details: { destinations },
       });
     }
-    const unknown = destinations.filter((d) => !context.bucketRegions.has(d));
-    if (unknown.length > 0) {
-      // Destination outside the audited scope (another account, or filtered out): we cannot see its Region.
-      return result(metadata, "WARNING", `Bucket ${bucket.name} replicates to ${unknown.join(", ")}, whose Region this scan cannot see; confirm it is another Region.`, {
-        details: { destinations },
+    // bucketRegions holds every bucket of the account, in scope or not: a destination missing from it
+    // belongs to another account, whose Region ListBuckets cannot tell us.
+    const outsideAccount = destinations.filter((d) => !context.bucketRegions.has(d));
+    if (outsideAccount.length > 0) {
+      const names = outsideAccount.join(", ");
+      const which = outsideAccount.length === 1 ? `${names} is not a bucket of account ${context.account.accountId}` : `${names} are not buckets of account ${context.account.accountId}`;
+      return result(metadata, "WARNING", `Bucket ${bucket.name} replicates across accounts: ${which}, so its Region cannot be read; confirm the destination is in another Region than ${bucket.region}.`, {
+        details: { destinations, outsideAccount },
       });
     }
     return result(metadata, "FAILED", `Bucket ${bucket.name} replicates only within ${bucket.region} (${destinations.join(", ")}).`, { details: { destinations } });

@@ -12,7 +12,10 @@ export interface ScanContext {
   readonly logTargets: ReadonlyMap<string, readonly string[]>;
   /** Destination bucket name → the audited buckets that replicate into it. */
   readonly replicationTargets: ReadonlyMap<string, readonly string[]>;
-  /** Region of every audited bucket, by name. */
+  /**
+   * Region of every bucket of the account, by name: the audited ones and those ListBuckets returned
+   * outside the scope (another region, not named). A name missing here is not the account's bucket.
+   */
   readonly bucketRegions: ReadonlyMap<string, string>;
 }
 

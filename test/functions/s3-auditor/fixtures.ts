@@ -54,8 +54,13 @@ export function bucket(name = "good-bucket", overrides: Partial<BucketInventory>
   };
 }
 
-export function inventory(buckets: BucketInventory[], accountOverrides: Partial<AccountInventory> = {}): Inventory {
-  return { account: account(accountOverrides), buckets, deletedBuckets: [], errors: [], apiCalls: 0 };
+/**
+ * An inventory auditing `buckets`; `otherBuckets` (name → region) are the account's buckets that
+ * ListBuckets returned but the scan does not audit (another region, or not named).
+ */
+export function inventory(buckets: BucketInventory[], accountOverrides: Partial<AccountInventory> = {}, otherBuckets: Readonly<Record<string, string>> = {}): Inventory {
+  const bucketRegions = new Map([...Object.entries(otherBuckets), ...buckets.map((b) => [b.name, b.region] as const)]);
+  return { account: account(accountOverrides), buckets, bucketRegions, deletedBuckets: [], errors: [], apiCalls: 0 };
 }
 
 /** The input of a bucket check, with the scan context of `others` plus a replica in another region. */

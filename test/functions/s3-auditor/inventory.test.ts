@@ -6,6 +6,7 @@ import {
   GetBucketOwnershipControlsCommand,
   GetBucketPolicyCommand,
   GetBucketPolicyStatusCommand,
+  GetBucketReplicationCommand,
   GetBucketVersioningCommand,
   GetPublicAccessBlockCommand,
   ListBucketsCommand,
@@ -147,17 +148,20 @@ describe("S3 inventory", () => {
     expect(s3.commandCalls(GetBucketEncryptionCommand)).to.have.length(1); // AccessDenied is not retried
   });
 
-  it("audits named buckets through prefix listings and reports names it cannot find", async () => {
-    s3.on(ListBucketsCommand, { Prefix: "app" }).resolves({ Buckets: [{ Name: "app", BucketRegion: "eu-west-1" }, { Name: "app-logs", BucketRegion: "eu-west-1" }] });
-    s3.on(ListBucketsCommand, { Prefix: "nope" }).resolves({ Buckets: [] });
+  it("audits named buckets from the one account listing and reports names it cannot find", async () => {
+    s3.on(ListBucketsCommand).resolves({ Buckets: [{ Name: "app", BucketRegion: "eu-west-1" }, { Name: "app-logs", BucketRegion: "eu-west-1" }, { Name: "dr", BucketRegion: "us-east-1" }] });
     const inv = await fetchInventory(deps(), { buckets: ["app", "nope"] });
     expect(inv.buckets.map((b) => b.name)).to.deep.equal(["app"]);
     expect(inv.deletedBuckets).to.deep.equal(["nope"]);
+    const listCalls = s3.commandCalls(ListBucketsCommand);
+    expect(listCalls).to.have.length(1);
+    expect(listCalls[0]!.args[0].input).to.deep.equal({ MaxBuckets: 1000, ContinuationToken: undefined });
+    // Every bucket of the account keeps its region, audited or not.
+    expect([...inv.bucketRegions.entries()].sort()).to.deep.equal([["app", "eu-west-1"], ["app-logs", "eu-west-1"], ["dr", "us-east-1"]]);
   });
 
   it("does not report a named bucket outside the --region scope as deleted", async () => {
-    s3.on(ListBucketsCommand, { Prefix: "app" }).resolves({ Buckets: [{ Name: "app", BucketRegion: "eu-west-1" }] });
-    s3.on(ListBucketsCommand, { Prefix: "app", BucketRegion: "us-west-2" }).resolves({ Buckets: [] });
+    s3.on(ListBucketsCommand).resolves({ Buckets: [{ Name: "app", BucketRegion: "eu-west-1" }] });
     const inv = await fetchInventory(deps(), { buckets: ["app"], region: "us-west-2" });
     expect(inv.buckets).to.deep.equal([]);
     expect(inv.deletedBuckets).to.deep.equal([]);
@@ -165,11 +169,55 @@ describe("S3 inventory", () => {
     expect(inScope.buckets.map((b) => b.name)).to.deep.equal(["app"]);
   });
 
-  it("asks ListBuckets for one region only when --region is given", async () => {
-    s3.on(ListBucketsCommand, { BucketRegion: "eu-west-1" }).resolves({ Buckets: [{ Name: "eu", BucketRegion: "eu-west-1" }] });
-    const inv = await fetchInventory(deps(), { region: "eu-west-1" });
+  it("with --region, lists the whole account (no BucketRegion filter), audits that region only and keeps every bucket's region", async () => {
+    s3.on(ListBucketsCommand).resolves({ Buckets: [{ Name: "eu", BucketRegion: "eu-west-1" }, { Name: "us", BucketRegion: "us-east-1" }] });
+    const progress: [number, number][] = [];
+    const inv = await fetchInventory(deps(), { region: "eu-west-1", onProgress: (done, total) => progress.push([done, total]) });
     expect(inv.buckets.map((b) => b.name)).to.deep.equal(["eu"]);
-    expect(s3.commandCalls(ListBucketsCommand)[0]!.args[0].input).to.include({ BucketRegion: "eu-west-1", MaxBuckets: 1000 });
+    expect(inv.bucketRegions.get("us")).to.equal("us-east-1");
+    const listCalls = s3.commandCalls(ListBucketsCommand);
+    expect(listCalls).to.have.length(1);
+    expect(listCalls[0]!.args[0].input).to.deep.equal({ MaxBuckets: 1000, ContinuationToken: undefined });
+    expect(s3.commandCalls(GetBucketVersioningCommand).map((c) => c.args[0].input.Bucket)).to.deep.equal(["eu"]);
+    expect(progress).to.deep.equal([[1, 1]]); // out-of-scope buckets are not counted as work
+  });
+
+  it("audits several regions from one account listing", async () => {
+    s3.on(ListBucketsCommand).resolves({ Buckets: [{ Name: "eu", BucketRegion: "eu-west-1" }, { Name: "us", BucketRegion: "us-east-1" }, { Name: "ap", BucketRegion: "ap-southeast-2" }] });
+    const inv = await fetchInventory(deps(), { regions: ["eu-west-1", "us-east-1"] });
+    expect(inv.buckets.map((b) => b.name).sort()).to.deep.equal(["eu", "us"]);
+    expect(s3.commandCalls(ListBucketsCommand)).to.have.length(1);
+    const report = await auditBuckets(deps(), { regions: ["us-east-1", "eu-west-1"] });
+    expect(report.scope).to.deep.equal({ regions: ["eu-west-1", "us-east-1"] });
+  });
+
+  describe("S3.7 with a --region scope sees replication destinations in other regions", () => {
+    const replicatingTo = (destination: string) => ({ ReplicationConfiguration: { Role: "arn:aws:iam::111122223333:role/r", Rules: [{ Status: "Enabled" as const, Destination: { Bucket: `arn:aws:s3:::${destination}` } }] } });
+    const s37 = async (destination: string) => {
+      s3.on(ListBucketsCommand).resolves({ Buckets: [{ Name: "source", BucketRegion: "eu-west-1" }, { Name: "dr-us", BucketRegion: "us-east-1" }, { Name: "twin-eu", BucketRegion: "eu-west-1" }] });
+      s3.on(GetBucketReplicationCommand).rejects(awsError("ReplicationConfigurationNotFoundError", 404));
+      s3.on(GetBucketReplicationCommand, { Bucket: "source" }).resolves(replicatingTo(destination));
+      const report = await auditBuckets(deps(), { region: "eu-west-1" });
+      return report.buckets.find((b) => b.bucket === "source")!.results.find((r) => r.checkId === "s3_bucket_cross_region_replication")!;
+    };
+
+    it("PASSED for a destination in us-east-1 of the same account, out of the scan's scope", async () => {
+      const r = await s37("dr-us");
+      expect(r.status, r.reason).to.equal("PASSED");
+      expect(r.reason).to.contain("dr-us (us-east-1)");
+      // The destination was only looked up, not audited.
+      expect(s3.commandCalls(GetBucketVersioningCommand).map((c) => c.args[0].input.Bucket).sort()).to.deep.equal(["source", "twin-eu"]);
+    });
+
+    it("FAILED for a destination in the same region", async () => {
+      expect((await s37("twin-eu")).status).to.equal("FAILED");
+    });
+
+    it("WARNING, saying it is not this account's bucket, for a destination the account listing does not hold", async () => {
+      const r = await s37("partner-archive");
+      expect(r.status).to.equal("WARNING");
+      expect(r.reason).to.match(/partner-archive/).and.to.match(/not a bucket of account 111122223333/);
+    });
   });
 
   it("never has more calls in flight than the concurrency setting", async () => {

@@ -65,15 +65,13 @@ export function buildSnapshot(spec: AccountSpec): Snapshot {
     call("s3-control", home, "GetPublicAccessBlock", { AccountId: spec.accountId }, spec.accountPublicAccessBlock),
   ];
   const entry = (b: BucketSpec) => ({ Name: b.name, BucketRegion: b.region, CreationDate: new Date("2024-01-01T00:00:00.000Z") });
-  // The full listing, page by page, and a prefix listing per bucket (for --bucket).
+  // The full listing, page by page: every scope (--bucket, --region, several regions) lists the whole account.
   for (let start = 0; start === 0 || start < spec.buckets.length; start += pageSize) {
     const page = spec.buckets.slice(start, start + pageSize);
     const next = start + pageSize < spec.buckets.length ? `page-${start + pageSize}` : undefined;
     calls.push(call("s3", home, "ListBuckets", { MaxBuckets: pageSize, ContinuationToken: start === 0 ? undefined : `page-${start}` }, { output: { Buckets: page.map(entry), ContinuationToken: next } }));
   }
   for (const b of spec.buckets) {
-    const matching = spec.buckets.filter((o) => o.name.startsWith(b.name));
-    calls.push(call("s3", home, "ListBuckets", { MaxBuckets: pageSize, Prefix: b.name }, { output: { Buckets: matching.map(entry), Prefix: b.name } }));
     const answers = { ...wellConfigured(b.name, spec.accountId, b.region), ...b.answers };
     for (const [operation, answer] of Object.entries(answers)) calls.push(call("s3", b.region, operation, { Bucket: b.name }, answer));
   }

@@ -12,7 +12,8 @@ import { s3BucketObjectLockEnabled } from "../../../../functions/s3-auditor/chec
 import { s3BucketServerAccessLoggingEnabled } from "../../../../functions/s3-auditor/checks/s3-bucket-server-access-logging-enabled";
 import { s3BucketVersioningEnabled } from "../../../../functions/s3-auditor/checks/s3-bucket-versioning-enabled";
 import { BUCKET_CHECKS } from "../../../../functions/s3-auditor/checks/index";
-import { ALL_ON, account, bucket, denied, input, ok } from "../fixtures";
+import { scanContext } from "../../../../functions/s3-auditor/audit";
+import { ALL_ON, account, bucket, denied, input, inventory, ok } from "../fixtures";
 
 describe("S3 configuration checks", () => {
   it("a well-configured bucket passes every bucket check (MFA delete not applicable beside lifecycle rules)", () => {
@@ -117,6 +118,23 @@ describe("S3 configuration checks", () => {
       const sameRegion = bucket("twin", { replication: ok(null) });
       expect(s3BucketCrossRegionReplication.evaluate(input(bucket("b", { replication: rep("twin") }), {}, [sameRegion])).status).to.equal("FAILED");
       expect(s3BucketCrossRegionReplication.evaluate(input(bucket("b", { replication: rep("elsewhere") }))).status).to.equal("WARNING");
+    });
+
+    it("knows the region of a destination the account holds but the scan does not audit (region or --bucket scope)", () => {
+      // A scan of eu-west-1: the destinations were listed by ListBuckets but not audited.
+      const scan = (destination: string) => {
+        const source = bucket("source", { region: "eu-west-1", replication: rep(destination) });
+        const context = scanContext(inventory([source], {}, { "dr-us": "us-east-1", "twin-eu": "eu-west-1" }));
+        return s3BucketCrossRegionReplication.evaluate({ bucket: source, context });
+      };
+      const passed = scan("dr-us");
+      expect(passed.status).to.equal("PASSED");
+      expect(passed.reason).to.contain("dr-us (us-east-1)");
+      expect(scan("twin-eu").status).to.equal("FAILED");
+      const foreign = scan("partner-archive");
+      expect(foreign.status).to.equal("WARNING");
+      expect(foreign.reason).to.match(/partner-archive is not a bucket of account 111122223333/);
+      expect(foreign.details).to.deep.include({ destinations: ["partner-archive"], outsideAccount: ["partner-archive"] });
     });
 
     it("does not ask a replication destination to replicate", () => {
