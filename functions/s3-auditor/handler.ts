@@ -19,7 +19,7 @@ import { s3CheckMetadata } from "./checks/index";
 import { parseTrigger } from "./events";
 import { fetchInventory } from "./inventory";
 import { KmsAuditApiClient } from "./kms-api-client";
-import { emfMetrics, mergeReports, runPipeline, type AuditOutput, type AuditScope } from "./pipeline";
+import { emfMetrics, runPipeline, type AuditOutput, type AuditScope } from "./pipeline";
 
 export interface HandlerConfig {
   readonly region: string;
@@ -96,12 +96,11 @@ async function audit(scope: AuditScope): Promise<AuditOutput> {
   // and the checks see the region of every bucket of the account (S3.7's replication destinations).
   const target = scope.buckets?.length ? { buckets: scope.buckets } : { regions: scope.regions ?? config.auditRegions };
   const options = { ...target, concurrency: config.concurrency };
-  if (!config.opa) return { report: mergeReports([await auditBuckets(auditDeps, options)]) };
+  if (!config.opa) return { report: await auditBuckets(auditDeps, options) };
   // OPA needs the fetched configuration too: the same two steps auditBuckets runs.
   const started = new Date();
   const inventory = await fetchInventory(auditDeps, options);
-  // mergeReports of one report returns it unchanged.
-  return { report: mergeReports([auditInventory(inventory, options, started, new Date())]), configurations: new Map(inventory.buckets.map((b) => [b.name, b] as const)) };
+  return { report: auditInventory(inventory, options, started, new Date()), configurations: new Map(inventory.buckets.map((b) => [b.name, b] as const)) };
 }
 
 /** Alias ARN -> key ARN from ListAliases, one listing per region per run. */

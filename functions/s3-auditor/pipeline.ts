@@ -25,8 +25,18 @@ import {
 } from "../shared/asff";
 import { SEVERITY_ORDER, type CheckMetadata, type CheckResult, type Fetched, type Severity } from "../shared/check";
 import { PlatformError, awsErrorCode } from "../shared/errors";
-import type { AuditRunDocument, FindingWrite, FindingsStore, PriorRecord } from "../shared/findings-store";
-import { fetchPriorFindings, importFindings, resolveFindings, type SecurityHubOptions, type SecurityHubSender, type TokenBucket } from "../shared/security-hub";
+import type { AuditRunDocument, FindingWrite, FindingsStore, PipelineState, PriorRecord, RunWindow } from "../shared/findings-store";
+import {
+  fetchPriorFindings,
+  findUnrecordedFindings,
+  importFindings,
+  markUnrecorded,
+  resolveFindings,
+  withoutUnrecordedMarker,
+  type SecurityHubOptions,
+  type SecurityHubSender,
+  type TokenBucket,
+} from "../shared/security-hub";
 import { auditDistinctKeys, canonicalKeyRef } from "./kms-api-client";
 
 /** What to audit, from the trigger (functions/s3-auditor/events.ts). */
@@ -62,7 +72,10 @@ export interface OpaSettings {
   readonly fetch?: typeof fetch;
 }
 
-export type FindingsStorePort = Pick<FindingsStore, "ensureIndexes" | "priorByIds" | "activeByResources" | "activeInRegions" | "upsertFindings" | "recordRun" | "hasRecordedRuns">;
+export type FindingsStorePort = Pick<
+  FindingsStore,
+  "ensureIndexes" | "priorByIds" | "activeByResources" | "activeInRegions" | "upsertFindings" | "recordRun" | "runHistory" | "markPending" | "noteRun"
+>;
 
 export interface PipelineDeps {
   audit(scope: AuditScope): Promise<AuditOutput>;
@@ -121,6 +134,35 @@ export interface RunSummary {
   };
   readonly store: "ok" | "unavailable" | "not-configured";
   readonly errors: readonly RunError[];
+  /**
+   * Set when MongoDB's "last sent" fingerprints were not trusted and every finding in scope was
+   * re-sent: `unrecordedFindings` (Security Hub holds findings a run could not record in MongoDB),
+   * `overlappingRuns` (two recorded runs overlapped in time), `notReconciled` (an earlier run found
+   * one of those and no complete full scan has re-sent everything since).
+   */
+  readonly resendAll?: ResendReason;
+}
+
+export type ResendReason = "unrecordedFindings" | "overlappingRuns" | "notReconciled";
+
+/** Two recorded runs whose spans overlap since `since`: their writes to Security Hub and MongoDB may have crossed. */
+export function overlappingRuns(runs: readonly RunWindow[], since?: string): boolean {
+  const relevant = runs.filter((r) => !since || r.finishedAt >= since).map((r) => [Date.parse(r.startedAt), Date.parse(r.finishedAt)] as const);
+  for (let i = 0; i < relevant.length; i++) {
+    for (let j = i + 1; j < relevant.length; j++) {
+      const [a0, a1] = relevant[i]!;
+      const [b0, b1] = relevant[j]!;
+      if (a0 < b1 && b0 < a1) return true;
+    }
+  }
+  return false;
+}
+
+/** Why MongoDB cannot be trusted according to the state document alone (no Security Hub call). */
+function staleFromState(state: PipelineState): ResendReason | undefined {
+  if (state.dirtySince && (!state.reconciledAt || state.dirtySince >= state.reconciledAt)) return "notReconciled";
+  if (overlappingRuns(state.recentRuns, state.reconciledAt)) return "overlappingRuns";
+  return undefined;
 }
 
 const DAY_MS = 86_400_000;
@@ -297,25 +339,6 @@ export async function evaluateOpa(opa: OpaSettings, input: unknown): Promise<Fet
   }
 }
 
-/** One report from several (one audit per configured region). */
-export function mergeReports(reports: readonly S3AuditReport[]): S3AuditReport {
-  if (reports.length === 0) throw new PlatformError("NothingAudited", "No audit report to merge.");
-  const first = reports[0]!;
-  if (reports.length === 1) return first;
-  const regions = reports.flatMap((r) => r.scope.regions ?? []);
-  const buckets = reports.flatMap((r) => r.scope.buckets ?? []);
-  return {
-    ...first,
-    startedAt: reports.map((r) => r.startedAt).sort()[0]!,
-    finishedAt: reports.map((r) => r.finishedAt).sort().at(-1)!,
-    scope: { ...(regions.length ? { regions: [...new Set(regions)].sort() } : {}), ...(buckets.length ? { buckets: [...new Set(buckets)].sort() } : {}) },
-    buckets: reports.flatMap((r) => r.buckets),
-    deletedBuckets: [...new Set(reports.flatMap((r) => r.deletedBuckets))],
-    errors: reports.flatMap((r) => r.errors),
-    apiCalls: reports.reduce((n, r) => n + r.apiCalls, 0),
-  };
-}
-
 interface Item {
   readonly id: string;
   readonly result: CheckResult;
@@ -445,26 +468,61 @@ export async function runPipeline(scope: AuditScope, deps: PipelineDeps): Promis
 
   // Prior state: MongoDB, then Security Hub for what MongoDB cannot answer.
   const priors = new Map<string, PriorFinding>();
+  /** Ids MongoDB has a record of (marked pending before they are sent again). */
+  const storeKnown = new Set<string>();
   const sweepCandidates: PriorFinding[] = [];
+  let pipelineState: PipelineState = { recentRuns: [] };
+  /** Read time: Security Hub findings marked unrecorded at or after it are evidence against MongoDB. */
+  const readAt = now();
   let storeState: RunSummary["store"] = deps.store ? "ok" : "not-configured";
   // On a fresh deployment there is nothing sent before to catch up on: skip the Security Hub lookup.
   let storeHasHistory = true;
   if (deps.store) {
     try {
       await deps.store.ensureIndexes();
-      storeHasHistory = await deps.store.hasRecordedRuns();
-      for (const [id, p] of await deps.store.priorByIds(items.map((i) => i.id))) priors.set(id, p);
+      const history = await deps.store.runHistory();
+      storeHasHistory = history.hasRecordedRuns;
+      pipelineState = history.state;
+      for (const [id, p] of await deps.store.priorByIds(items.map((i) => i.id))) {
+        priors.set(id, p);
+        storeKnown.add(id);
+      }
       sweepCandidates.push(...(await deps.store.activeByResources([...auditedArns, ...deletedArns])));
       if (fullScan && scanRegions.length > 0 && !inventoryFailed) sweepCandidates.push(...(await deps.store.activeInRegions("AwsS3Bucket", scanRegions, [...auditedArns])));
     } catch (error) {
       storeState = "unavailable";
       priors.clear();
+      storeKnown.clear();
       sweepCandidates.length = 0;
       errors.push({ source: "store", code: (error as PlatformError).code ?? awsErrorCode(error), message: (error as Error).message });
       log?.error("MongoDB unavailable: findings still go to Security Hub; the run is partial", { alarm: "FindingsStoreUnavailable", runId, error: (error as Error).message });
     }
   }
   let priorFallbackCalls = 0;
+  // Can MongoDB's "last sent" fingerprints be trusted? Not when a run reached Security Hub without
+  // recording it (MongoDB down when it read: its findings carry the unrecorded marker; down when it
+  // wrote: those findings are marked pending in MongoDB itself, see below), nor after overlapping runs.
+  let resendAll: ResendReason | undefined;
+  if (deps.store && storeState === "ok" && storeHasHistory) {
+    resendAll = staleFromState(pipelineState);
+    if (!resendAll && deps.getFindingsLimiter) {
+      try {
+        const check = await findUnrecordedFindings(
+          deps.securityHub,
+          product_arn,
+          { since: pipelineState.reconciledAt, until: new Date(readAt.getTime() + DAY_MS).toISOString() },
+          { ...deps.securityHubOptions, limiter: deps.getFindingsLimiter },
+        );
+        priorFallbackCalls += check.calls;
+        if (check.found) resendAll = "unrecordedFindings";
+      } catch (error) {
+        // No evidence either way: trust MongoDB as before this check existed (the next run asks again).
+        priorFallbackCalls += (error as { calls?: number }).calls ?? 0;
+        log?.warn("Could not check Security Hub for unrecorded findings; trusting MongoDB for this run", { runId, error: (error as Error).message });
+      }
+    }
+    if (resendAll) log?.warn("MongoDB may be stale: every finding in scope is re-sent", { runId, reason: resendAll });
+  }
   if (deps.getFindingsLimiter && (storeState !== "ok" || storeHasHistory)) {
     const askResources = new Set<string>();
     // Only findings that would be sent as new: NOT_APPLICABLE results that were never stored need no history.
@@ -473,7 +531,7 @@ export async function runPipeline(scope: AuditScope, deps: PipelineDeps): Promis
     if (askResources.size > 0) {
       try {
         const fetched = await fetchPriorFindings(deps.securityHub, product_arn, [...askResources], { ...deps.securityHubOptions, limiter: deps.getFindingsLimiter });
-        priorFallbackCalls = fetched.calls;
+        priorFallbackCalls += fetched.calls;
         for (const [id, p] of fetched.priors) {
           if (!priors.has(id)) priors.set(id, p);
           if (storeState !== "ok" && p.recordState === "ACTIVE") sweepCandidates.push(p);
@@ -514,9 +572,12 @@ export async function runPipeline(scope: AuditScope, deps: PipelineDeps): Promis
     runId,
   });
 
-  const archive = (prior: PriorFinding, reason: string): void => {
-    if (writes.has(prior.id) || prior.recordState !== "ACTIVE") return;
-    const archived = archiveFinding(prior, at, reason);
+  // `again`: MongoDB says ARCHIVED but cannot be trusted: archive again (Security Hub may show it ACTIVE).
+  const archive = (prior: PriorFinding, reason: string, again = false): void => {
+    if (writes.has(prior.id) || (prior.recordState !== "ACTIVE" && !again)) return;
+    const built = archiveFinding(prior, at, reason);
+    // A finding read back from Security Hub may carry the unrecorded marker: this run records what it sends.
+    const archived = built && withoutUnrecordedMarker(built);
     if (!archived) {
       errors.push({ source: "store", code: "NoStoredFinding", message: `Cannot archive ${prior.id}: its last finding was not stored.` });
       return;
@@ -530,13 +591,14 @@ export async function runPipeline(scope: AuditScope, deps: PipelineDeps): Promis
     const prior = priors.get(item.id);
     if (item.result.status === "NOT_APPLICABLE") {
       // Never an active finding: archive one that exists, otherwise send nothing.
-      if (prior) archive(prior, `Not applicable: ${item.result.reason}`);
+      if (prior) archive(prior, `Not applicable: ${item.result.reason}`, resendAll !== undefined && storeKnown.has(item.id));
       continue;
     }
     const finding = buildFinding({ product, result: item.result, resources: item.resources, prior, now: at }, lookup);
     built++;
     const status = item.result.status as FindingComplianceStatus;
     const unchanged =
+      resendAll === undefined &&
       prior !== undefined &&
       prior.recordState === "ACTIVE" &&
       prior.fingerprint === fingerprint(finding) &&
@@ -544,14 +606,22 @@ export async function runPipeline(scope: AuditScope, deps: PipelineDeps): Promis
       at.getTime() - Date.parse(prior.lastSentAt) < refreshMs &&
       !prior.resolvePending;
     if (unchanged && prior.finding) {
-      unchangedWrites.push({ ...writeFor(prior.finding, prior, status, item.result.checkId), lastObservedAt: at.toISOString(), lastSentAt: prior.lastSentAt, updatedAt: prior.updatedAt, statusChanged: false });
+      unchangedWrites.push({
+        ...writeFor(prior.finding, prior, status, item.result.checkId),
+        lastObservedAt: at.toISOString(),
+        lastSentAt: prior.lastSentAt,
+        updatedAt: prior.updatedAt,
+        statusChanged: false,
+        ifFingerprint: prior.fingerprint,
+      });
       continue;
     }
     toSend.push(finding);
     writes.set(item.id, writeFor(finding, prior, status, item.result.checkId));
     // Custom findings are never auto-resolved, and Security Hub resets RESOLVED to NEW on FAILED/WARNING/
     // NOT_AVAILABLE and on ARCHIVED -> ACTIVE: a finding that passes now after any of those must be resolved.
-    if (status === "PASSED" && prior && (prior.status !== "PASSED" || prior.recordState === "ARCHIVED" || prior.resolvePending)) resolveCandidates.add(item.id);
+    // MongoDB untrusted: its PASSED may hide a FAILED that Security Hub reset to NEW, so resolve every PASSED.
+    if (status === "PASSED" && prior && (prior.status !== "PASSED" || prior.recordState === "ARCHIVED" || prior.resolvePending || resendAll)) resolveCandidates.add(item.id);
   }
 
   // Archive within the scanned scope only.
@@ -579,9 +649,26 @@ export async function runPipeline(scope: AuditScope, deps: PipelineDeps): Promis
   }
   for (const { prior, reason } of toArchive) archive(prior.finding ? prior : (priors.get(prior.id) ?? prior), reason);
 
+  // Write half: before the import, MongoDB's record of every finding about to be sent again is marked
+  // pending, so a run that dies or loses MongoDB after the import cannot leave a stale fingerprint behind.
+  // (Findings MongoDB does not know need nothing: the next run reads them back from Security Hub.)
+  const pendingIds = toSend.map((f) => f.Id!).filter((id) => storeKnown.has(id));
+  if (deps.store && storeState === "ok" && pendingIds.length > 0) {
+    try {
+      await deps.store.markPending(pendingIds);
+    } catch (error) {
+      storeState = "unavailable";
+      errors.push({ source: "store", code: (error as PlatformError).code ?? awsErrorCode(error), message: (error as Error).message });
+      log?.error("MongoDB unavailable: findings still go to Security Hub; the run is partial", { alarm: "FindingsStoreUnavailable", runId, error: (error as Error).message });
+    }
+  }
+  // Read half: a run that cannot record what it sends says so in the findings themselves.
+  const unrecorded = deps.store !== undefined && storeState !== "ok";
+  const outgoing = unrecorded ? toSend.map(markUnrecorded) : toSend;
+
   // Security Hub.
   const shOptions: SecurityHubOptions = { ...deps.securityHubOptions, limiter: deps.securityHubLimiter };
-  const imported = await importFindings(deps.securityHub, toSend, shOptions);
+  const imported = await importFindings(deps.securityHub, outgoing, shOptions);
   for (const f of imported.failed) errors.push({ source: "securityHub", code: f.errorCode, message: `${f.id}: ${f.message}` });
   const importedIds = new Set(imported.succeeded);
   const toResolve = [...resolveCandidates].filter((id) => importedIds.has(id));
@@ -619,10 +706,18 @@ export async function runPipeline(scope: AuditScope, deps: PipelineDeps): Promis
         finalWrites.push({ ...w, lastSentAt: undefined, fingerprint: "unsent" });
       }
     }
+    // A complete full scan that re-sent everything supersedes whatever Security Hub got before it read MongoDB.
+    const reconciles = resendAll !== undefined && fullScan && scanRegions.length > 0 && !inventoryFailed && status === "complete";
     try {
       await deps.store.upsertFindings(finalWrites);
       storeWrites = finalWrites.length;
-      await deps.store.recordRun(runDocument(runId, scope, started, finished, { ...counts, storeWrites }, errors));
+      await Promise.all([
+        deps.store.recordRun(runDocument(runId, scope, started, finished, { ...counts, storeWrites }, errors, resendAll)),
+        deps.store.noteRun(
+          { runId, startedAt: started.toISOString(), finishedAt: finished.toISOString() },
+          reconciles ? { reconciledAt: readAt.toISOString() } : resendAll ? { dirtySince: finished.toISOString() } : {},
+        ),
+      ]);
     } catch (error) {
       storeState = "unavailable";
       errors.push({ source: "store", code: (error as PlatformError).code ?? awsErrorCode(error), message: (error as Error).message });
@@ -639,6 +734,7 @@ export async function runPipeline(scope: AuditScope, deps: PipelineDeps): Promis
     counts: { ...counts, storeWrites },
     store: storeState,
     errors,
+    ...(resendAll ? { resendAll } : {}),
   };
   log?.info("S3 audit run finished", { runId, status: summary.status, counts: summary.counts, errors: errors.length });
   return summary;
@@ -673,6 +769,7 @@ function runDocument(
   finished: Date,
   counts: Readonly<Record<string, number>>,
   errors: readonly RunError[],
+  resendAll?: ResendReason,
 ): AuditRunDocument {
   return {
     _id: runId,
@@ -684,5 +781,6 @@ function runDocument(
     status: errors.some((e) => e.source !== "kms" && e.source !== "opa") ? "partial" : "complete",
     counts,
     errors: errors.slice(0, 100).map((e) => ({ source: e.source, code: e.code, message: e.message.slice(0, 500) })),
+    ...(resendAll ? { resendAll } : {}),
   };
 }

@@ -7,6 +7,11 @@
  *   unreachable server fails the store quickly instead of eating the Lambda's time.
  * - `findings`: one document per finding Id (`_id`), upserted in bulk, with a bounded status history.
  * - `audit_runs`: one document per run.
+ * - `pipeline_state`: one document per pipeline kind (recent run windows, `reconciledAt`,
+ *   `dirtySince`), so a run can tell whether MongoDB's "last sent" fingerprints can be trusted.
+ * - Findings about to be sent again are marked pending first (`markPending`), and "unchanged"
+ *   touches are conditional on the fingerprint read, so neither a lost write nor a concurrent run
+ *   leaves MongoDB claiming Security Hub holds something it does not.
  * Every driver error surfaces as `FindingsStoreError`, so the pipeline can mark the run partial and
  * carry on with Security Hub.
  */
@@ -19,6 +24,12 @@ import { ConfigurationError, PlatformError, awsErrorCode } from "./errors";
 
 export const FINDINGS_COLLECTION = "findings";
 export const AUDIT_RUNS_COLLECTION = "audit_runs";
+/** One small document per pipeline kind: what the next run needs to know whether MongoDB can be trusted. */
+export const PIPELINE_STATE_COLLECTION = "pipeline_state";
+/** Stored as a finding's fingerprint between "about to send it" and "Security Hub accepted it": never equal to a real one. */
+export const PENDING_FINGERPRINT = "pending";
+/** Recorded run windows kept in the state document (to spot runs that overlapped). */
+export const RECENT_RUNS_LIMIT = 20;
 /** Status history entries kept per finding. */
 export const HISTORY_LIMIT = 50;
 /** Ids per `$in` query, to keep each command small. */
@@ -68,9 +79,14 @@ export interface FindingWrite {
   readonly resolvedAt?: string;
   /** Passed after failing, but RESOLVED could not be set yet: the next run tries again. */
   readonly resolvePending?: boolean;
+  /**
+   * Not sent (unchanged): only move `lastObservedAt` / `runId`, and only if the stored fingerprint is
+   * still this one, so a run never puts back an older record over what a concurrent run just sent.
+   */
+  readonly ifFingerprint?: string;
 }
 
-export interface FindingDocument extends Omit<FindingWrite, "id" | "statusChanged"> {
+export interface FindingDocument extends Omit<FindingWrite, "id" | "statusChanged" | "ifFingerprint"> {
   readonly _id: string;
   readonly history: HistoryEntry[];
 }
@@ -85,6 +101,28 @@ export interface AuditRunDocument {
   readonly status: "complete" | "partial";
   readonly counts: Readonly<Record<string, number>>;
   readonly errors: readonly { readonly source: string; readonly code: string; readonly message: string }[];
+  /** Why this run re-sent every finding in scope instead of trusting MongoDB's fingerprints. */
+  readonly resendAll?: string;
+}
+
+/** When a recorded run ran (its whole span: audit, Security Hub, MongoDB). */
+export interface RunWindow {
+  readonly runId: string;
+  readonly startedAt: string;
+  readonly finishedAt: string;
+}
+
+/** `pipeline_state` document (`_id` = pipeline kind, e.g. "s3"). */
+export interface PipelineState {
+  /**
+   * Read time of the last run that re-sent every finding of a complete full scan: Security Hub
+   * holds nothing older that MongoDB does not know about.
+   */
+  readonly reconciledAt?: string;
+  /** Set by a run that found MongoDB untrusted but could not reconcile (e.g. a bucket-scoped run). */
+  readonly dirtySince?: string;
+  /** The last recorded runs, oldest first. */
+  readonly recentRuns: readonly RunWindow[];
 }
 
 export type PriorRecord = PriorFinding & { readonly resourceId: string; readonly checkId: string; readonly resourceRegion: string };
@@ -258,7 +296,11 @@ export class FindingsStore {
       let modified = 0;
       for (const chunk of chunks(writes, QUERY_CHUNK)) {
         const operations: AnyBulkWriteOperation<FindingDocument>[] = chunk.map((w) => {
-          const { id, statusChanged, createdAt, firstObservedAt, ...fields } = w;
+          if (w.ifFingerprint !== undefined) {
+            // Unchanged, not sent: a conditional touch, never an upsert.
+            return { updateOne: { filter: { _id: w.id, fingerprint: w.ifFingerprint }, update: { $set: { lastObservedAt: w.lastObservedAt, runId: w.runId } } } } as AnyBulkWriteOperation<FindingDocument>;
+          }
+          const { id, statusChanged, createdAt, firstObservedAt, ifFingerprint: _if, ...fields } = w;
           const set: Record<string, unknown> = { ...fields };
           for (const k of Object.keys(set)) if (set[k] === undefined) delete set[k];
           const update: Record<string, unknown> = { $set: set, $setOnInsert: { createdAt, firstObservedAt } };
@@ -276,9 +318,52 @@ export class FindingsStore {
     });
   }
 
-  /** Whether any run was recorded: false on a fresh deployment (nothing to catch up from Security Hub). */
-  async hasRecordedRuns(): Promise<boolean> {
-    return this.guard("find", async () => (await (await this.db()).collection(AUDIT_RUNS_COLLECTION).find({}, { projection: { _id: 1 }, limit: 1 }).toArray()).length > 0);
+  /**
+   * Marks findings about to be sent again as pending (their fingerprint is replaced until the run
+   * records what Security Hub accepted). If the run dies or MongoDB goes away between the import and
+   * that write, the next run does not take them for unchanged. One round trip per 1000 Ids.
+   */
+  async markPending(ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.guard("markPending", async () => {
+      const coll = await this.findings();
+      for (const chunk of chunks([...new Set(ids)], QUERY_CHUNK)) await coll.updateMany({ _id: { $in: chunk } }, { $set: { fingerprint: PENDING_FINGERPRINT } });
+    });
+  }
+
+  /**
+   * Whether any run was recorded (false on a fresh deployment) and the pipeline's state document,
+   * read together (one round trip of latency).
+   */
+  async runHistory(kind = "s3"): Promise<{ hasRecordedRuns: boolean; state: PipelineState }> {
+    return this.guard("find", async () => {
+      const db = await this.db();
+      const [runs, states] = await Promise.all([
+        db.collection(AUDIT_RUNS_COLLECTION).find({}, { projection: { _id: 1 }, limit: 1 }).toArray(),
+        db.collection<{ _id: string } & PipelineState>(PIPELINE_STATE_COLLECTION).find({ _id: kind }, { limit: 1 }).toArray(),
+      ]);
+      const doc = states[0];
+      return {
+        hasRecordedRuns: runs.length > 0,
+        state: {
+          ...(typeof doc?.reconciledAt === "string" ? { reconciledAt: doc.reconciledAt } : {}),
+          ...(typeof doc?.dirtySince === "string" ? { dirtySince: doc.dirtySince } : {}),
+          recentRuns: Array.isArray(doc?.recentRuns) ? doc.recentRuns : [],
+        },
+      };
+    });
+  }
+
+  /** Appends a recorded run's window to the state document (bounded), and sets `reconciledAt` / `dirtySince`. */
+  async noteRun(window: RunWindow, set: { readonly reconciledAt?: string; readonly dirtySince?: string } = {}, kind = "s3"): Promise<void> {
+    await this.guard("noteRun", async () => {
+      const fields: Record<string, string> = {};
+      if (set.reconciledAt) fields.reconciledAt = set.reconciledAt;
+      if (set.dirtySince) fields.dirtySince = set.dirtySince;
+      const update: Record<string, unknown> = { $push: { recentRuns: { $each: [{ ...window }], $slice: -RECENT_RUNS_LIMIT } } };
+      if (Object.keys(fields).length) update.$set = fields;
+      await (await this.db()).collection<{ _id: string }>(PIPELINE_STATE_COLLECTION).updateOne({ _id: kind }, update, { upsert: true });
+    });
   }
 
   async recordRun(run: AuditRunDocument): Promise<void> {

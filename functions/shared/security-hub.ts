@@ -328,3 +328,53 @@ export async function fetchPriorFindings(
   });
   return { priors, calls };
 }
+
+/**
+ * ProductFields key set ("true") on every finding imported by a run that could not record it in
+ * MongoDB (MongoDB unreachable when the run read its prior state or marked what it was about to send).
+ * Security Hub then holds the evidence that MongoDB's "last sent" fingerprints may be stale.
+ */
+export const UNRECORDED_FIELD = "cspm/unrecorded";
+
+/** A copy of the finding carrying the unrecorded marker. */
+export function markUnrecorded(finding: AwsSecurityFinding): AwsSecurityFinding {
+  return { ...finding, ProductFields: { ...(finding.ProductFields ?? {}), [UNRECORDED_FIELD]: "true" } };
+}
+
+/** The finding without the unrecorded marker (the same object when it has none). */
+export function withoutUnrecordedMarker(finding: AwsSecurityFinding): AwsSecurityFinding {
+  if (!finding.ProductFields || !(UNRECORDED_FIELD in finding.ProductFields)) return finding;
+  const { [UNRECORDED_FIELD]: _marker, ...rest } = finding.ProductFields;
+  return { ...finding, ProductFields: rest };
+}
+
+/**
+ * Whether Security Hub holds any of our findings imported without being recorded in MongoDB, last
+ * observed at or after `since` (all of them without it): ONE GetFindings call (MaxResults 1)
+ * through the GetFindings limiter, whole-call errors retried. Throws when the call keeps failing.
+ */
+export async function findUnrecordedFindings(
+  client: SecurityHubSender,
+  product: string,
+  window: { readonly since?: string; readonly until: string },
+  options: SecurityHubOptions,
+): Promise<{ readonly found: boolean; readonly calls: number }> {
+  let calls = 0;
+  const answer = await callWithRetry(
+    options,
+    () =>
+      client.send(
+        new GetFindingsCommand({
+          Filters: {
+            ProductArn: [{ Value: product, Comparison: "EQUALS" }],
+            ProductFields: [{ Key: UNRECORDED_FIELD, Value: "true", Comparison: "EQUALS" }],
+            ...(window.since ? { LastObservedAt: [{ Start: window.since, End: window.until }] } : {}),
+          },
+          MaxResults: 1,
+        }),
+      ),
+    () => calls++,
+  );
+  if (!answer.ok) throw Object.assign(new Error(answer.message), { name: answer.code, calls });
+  return { found: (answer.value.Findings ?? []).length > 0, calls };
+}

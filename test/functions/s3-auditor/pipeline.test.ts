@@ -31,6 +31,9 @@ interface World {
   kmsCalls: string[];
   hub: Map<string, AwsSecurityFinding & { Workflow?: { Status?: string } }>;
   importCalls: number;
+  getCalls: number;
+  /** Runs before every BatchImportFindings call (e.g. to take MongoDB away mid-run). */
+  beforeImport?: () => Promise<void>;
   resolved: string[];
   clock: number;
   /** Buckets whose GetBucketEncryption is denied. */
@@ -39,6 +42,7 @@ interface World {
 
 /** Every client the tests open, to close them afterwards. */
 const openClients: MongoClient[] = [];
+const openProxies: { stop(): Promise<void> }[] = [];
 function containerClient(settings: MongoSettings): () => Promise<MongoClient> {
   const get = makeContainerClient(settings);
   return async () => {
@@ -67,7 +71,7 @@ describe("S3 findings pipeline", () => {
   };
 
   beforeEach(async () => {
-    world = { buckets: new Map(), keyStates: new Map(), kmsDown: false, kmsCalls: [], hub: new Map(), importCalls: 0, resolved: [], clock: Date.parse("2025-03-01T00:00:00Z"), encryptionDenied: new Set() };
+    world = { buckets: new Map(), keyStates: new Map(), kmsDown: false, kmsCalls: [], hub: new Map(), importCalls: 0, getCalls: 0, resolved: [], clock: Date.parse("2025-03-01T00:00:00Z"), encryptionDenied: new Set() };
     const s3 = mockClient(S3Client);
     const control = mockClient(S3ControlClient);
     const sts = mockClient(STSClient);
@@ -87,7 +91,8 @@ describe("S3 findings pipeline", () => {
     // An in-memory Security Hub with its real update rule: an import is ignored unless UpdatedAt is newer.
     securityHub = new SecurityHubClient({ region: "eu-west-1", credentials: REPLAY_CREDENTIALS });
     const hub = mockClient(securityHub);
-    hub.on(BatchImportFindingsCommand).callsFake((input: { Findings: AwsSecurityFinding[] }) => {
+    hub.on(BatchImportFindingsCommand).callsFake(async (input: { Findings: AwsSecurityFinding[] }) => {
+      await world.beforeImport?.();
       world.importCalls++;
       for (const f of input.Findings) {
         const existing = world.hub.get(f.Id!);
@@ -103,9 +108,28 @@ describe("S3 findings pipeline", () => {
       }
       return { ProcessedFindings: input.FindingIdentifiers, UnprocessedFindings: [] };
     });
-    hub.on(GetFindingsCommand).callsFake((input: { Filters: { ResourceId: { Value: string }[] } }) => {
-      const wanted = new Set(input.Filters.ResourceId.map((f) => f.Value));
-      return { Findings: [...world.hub.values()].filter((f) => wanted.has(f.Resources![0]!.Id!)) };
+    // GetFindings with the filters the pipeline uses: ProductArn, ResourceId, ProductFields (EQUALS), LastObservedAt range; MaxResults.
+    type GetInput = {
+      Filters: {
+        ProductArn?: { Value: string }[];
+        ResourceId?: { Value: string }[];
+        ProductFields?: { Key: string; Value: string; Comparison: string }[];
+        LastObservedAt?: { Start?: string; End?: string }[];
+      };
+      MaxResults?: number;
+    };
+    hub.on(GetFindingsCommand).callsFake((input: GetInput) => {
+      world.getCalls++;
+      const { ProductArn, ResourceId, ProductFields, LastObservedAt } = input.Filters;
+      const wanted = ResourceId && new Set(ResourceId.map((f) => f.Value));
+      const found = [...world.hub.values()].filter(
+        (f) =>
+          (!ProductArn || ProductArn.some((p) => p.Value === f.ProductArn)) &&
+          (!wanted || wanted.has(f.Resources![0]!.Id!)) &&
+          (!ProductFields || ProductFields.every((pf) => f.ProductFields?.[pf.Key] === pf.Value)) &&
+          (!LastObservedAt || LastObservedAt.some((d) => (!d.Start || Date.parse(f.LastObservedAt!) >= Date.parse(d.Start)) && (!d.End || Date.parse(f.LastObservedAt!) <= Date.parse(d.End)))),
+      );
+      return { Findings: found.slice(0, input.MaxResults ?? 100) };
     });
 
     server = await startMongoWireServer();
@@ -121,6 +145,8 @@ describe("S3 findings pipeline", () => {
   afterEach(async () => {
     for (const m of mocks) m.restore();
     for (const c of openClients.splice(0)) await c.close(true).catch(() => undefined);
+    // Proxies still up are stopped after the clients are closed (closing a client whose proxy just went away can hang).
+    for (const p of openProxies.splice(0)) await p.stop();
     await server?.stop();
   });
 
@@ -375,5 +401,165 @@ describe("S3 findings pipeline", () => {
     expect(inputs.length).to.equal(calls);
     expect(world.hub.size).to.equal(before);
     expect([...world.hub.values()].filter((f) => f.GeneratorId!.startsWith("opa/")).map((f) => f.RecordState)).to.deep.equal(["ARCHIVED", "ARCHIVED"]);
+  });
+
+  describe("MongoDB stale after an outage (Security Hub got findings MongoDB did not record)", () => {
+    const usableId = "arn:aws:s3:::one/s3_bucket_kms_key_usable";
+    async function mongoBehindProxy() {
+      const proxy = await startTcpProxy(server!.uri);
+      mocks[4]!.on(GetSecretValueCommand).resolves({ SecretString: proxy.uri });
+      return proxy;
+    }
+    /** The proxy back on the same port; stopped by afterEach. */
+    async function proxyAgain(port: number): Promise<void> {
+      openProxies.push(await startTcpProxy(server!.uri, port));
+      await mongoBack();
+    }
+    const usable = () => hubFinding("one", "s3_bucket_kms_key_usable")!;
+    /** After the proxy is back: wait until the driver reaches MongoDB again, so the next run reads it. */
+    async function mongoBack(): Promise<void> {
+      for (let i = 0; i < 100; i++) {
+        if (await store.runHistory().then(() => true, () => false)) return;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      throw new Error("MongoDB did not come back");
+    }
+
+    it("re-sends a finding that failed, passed while MongoDB was down when the run READ, and fails again", async () => {
+      const proxy = await mongoBehindProxy();
+      world.buckets.set("one", KEY_A);
+      world.keyStates.set(KEY_A, "Disabled");
+      expect((await runPipeline(schedule, deps())).status).to.equal("complete"); // MongoDB: FAILED
+      expect(usable().Compliance?.Status).to.equal("FAILED");
+      const created = usable().CreatedAt;
+
+      await proxy.stop();
+      world.clock += 3_600_000;
+      world.keyStates.set(KEY_A, "Enabled");
+      const down = await runPipeline(schedule, deps()); // Security Hub: PASSED (+ RESOLVED); MongoDB still FAILED
+      expect(down.store).to.equal("unavailable");
+      expect(usable().Compliance?.Status).to.equal("PASSED");
+      const markedDuringOutage = usable().ProductFields?.["cspm/unrecorded"];
+
+      await proxyAgain(proxy.port);
+      world.clock += 3_600_000;
+      world.keyStates.set(KEY_A, "Disabled"); // FAILED again: what MongoDB last recorded
+      const importsBefore = world.importCalls;
+      const back = await runPipeline(schedule, deps());
+      // The bug: MongoDB's stale FAILED made this finding "unchanged", and Security Hub kept PASSED.
+      expect(usable().Compliance?.Status).to.equal("FAILED");
+      expect(world.importCalls).to.be.greaterThan(importsBefore);
+      expect(back.store).to.equal("ok");
+      expect(back.status).to.equal("complete");
+      expect(back.resendAll).to.equal("unrecordedFindings");
+      // The outage run said in the finding that MongoDB did not record it; the marker is gone once recorded.
+      expect(markedDuringOutage).to.equal("true");
+      expect(usable().ProductFields?.["cspm/unrecorded"]).to.equal(undefined);
+      // Every finding in scope was re-sent (MongoDB's fingerprints were not trusted), CreatedAt kept.
+      expect(back.counts.unchanged).to.equal(0);
+      expect(back.counts.sent).to.equal(back.counts.findings);
+      expect(usable().CreatedAt).to.equal(created);
+      expect([...world.hub.values()].some((f) => f.ProductFields?.["cspm/unrecorded"] === "true")).to.equal(false);
+
+      // Reconciled: the next run trusts MongoDB again (one GetFindings, nothing re-sent).
+      world.clock += 3_600_000;
+      const gets = world.getCalls;
+      const imports = world.importCalls;
+      const next = await runPipeline(schedule, deps());
+      expect(next.resendAll).to.equal(undefined);
+      expect(world.getCalls - gets).to.equal(1);
+      expect(world.importCalls).to.equal(imports);
+      expect(next.counts.sent).to.equal(0);
+    });
+
+    it("re-sends a finding that failed, passed in a run whose MongoDB WRITE failed after the import, and fails again", async () => {
+      const proxy = await mongoBehindProxy();
+      world.buckets.set("one", KEY_A);
+      world.keyStates.set(KEY_A, "Disabled");
+      await runPipeline(schedule, deps()); // MongoDB: FAILED
+
+      world.clock += 3_600_000;
+      world.keyStates.set(KEY_A, "Enabled");
+      world.beforeImport = () => proxy.stop(); // MongoDB goes away once the import has started
+      const half = await runPipeline(schedule, deps());
+      world.beforeImport = undefined;
+      expect(half.store).to.equal("unavailable");
+      expect(half.status).to.equal("partial");
+      expect(usable().Compliance?.Status).to.equal("PASSED");
+
+      await proxyAgain(proxy.port);
+      world.clock += 3_600_000;
+      world.keyStates.set(KEY_A, "Disabled");
+      const back = await runPipeline(schedule, deps());
+      expect(back.store).to.equal("ok");
+      expect(usable().Compliance?.Status).to.equal("FAILED");
+      const doc = server!.documents(database, "findings").find((d) => d._id === usableId)!;
+      expect(doc.status).to.equal("FAILED");
+      expect(doc.fingerprint).to.not.equal("pending");
+    });
+
+    it("makes exactly one extra GetFindings call in a normal run after a complete run, and re-sends nothing unchanged", async () => {
+      world.buckets.set("one", KEY_A).set("two", undefined);
+      const first = await runPipeline(schedule, deps());
+      expect(first.status).to.equal("complete");
+      expect(world.getCalls).to.equal(0); // fresh deployment: no lookup at all
+
+      world.clock += 3_600_000;
+      const imports = world.importCalls;
+      const second = await runPipeline(schedule, deps());
+      expect(world.getCalls).to.equal(1);
+      expect(second.counts.priorFallbackCalls).to.equal(1);
+      expect(world.importCalls).to.equal(imports);
+      expect(second.counts.sent).to.equal(0);
+      expect(second.counts.unchanged).to.equal(second.counts.findings);
+      expect(second.resendAll).to.equal(undefined);
+      expect(second.status).to.equal("complete");
+    });
+
+    it("after two runs that overlapped (schedule + CloudTrail), the next run re-sends everything once", async () => {
+      world.buckets.set("one", KEY_A).set("two", undefined);
+      await runPipeline(schedule, deps());
+      world.clock += 3_600_000;
+      // A clock that moves, so the two runs' spans really overlap.
+      const ticking = () => new Date(world.clock++);
+      await Promise.all([runPipeline(schedule, deps({ now: ticking })), runPipeline({ trigger: "cloudtrail", buckets: ["one"] }, deps({ now: ticking }))]);
+
+      world.clock += 3_600_000;
+      const after = await runPipeline(schedule, deps());
+      expect(after.resendAll).to.equal("overlappingRuns");
+      expect(after.counts.sent).to.equal(after.counts.findings);
+      expect(after.status).to.equal("complete");
+
+      world.clock += 3_600_000;
+      const settled = await runPipeline(schedule, deps());
+      expect(settled.resendAll).to.equal(undefined);
+      expect(settled.counts.sent).to.equal(0);
+    });
+
+    it("a bucket-scoped run after an outage re-sends its scope and leaves the reconciliation to the next full scan", async () => {
+      const proxy = await mongoBehindProxy();
+      world.buckets.set("one", KEY_A).set("two", undefined);
+      world.keyStates.set(KEY_A, "Disabled");
+      await runPipeline(schedule, deps());
+      await proxy.stop();
+      world.clock += 3_600_000;
+      world.keyStates.set(KEY_A, "Enabled");
+      await runPipeline(schedule, deps()); // outage: PASSED, unrecorded
+      await proxyAgain(proxy.port);
+      world.clock += 3_600_000;
+      const scoped = await runPipeline({ trigger: "cloudtrail", buckets: ["two"] }, deps());
+      expect(scoped.resendAll).to.equal("unrecordedFindings");
+      expect(scoped.counts.sent).to.equal(scoped.counts.findings);
+      // The scoped run could not vouch for bucket "one": the next run is still told to re-send.
+      world.clock += 3_600_000;
+      world.keyStates.set(KEY_A, "Disabled");
+      const full = await runPipeline(schedule, deps());
+      expect(full.resendAll).to.not.equal(undefined);
+      expect(usable().Compliance?.Status).to.equal("FAILED");
+      world.clock += 3_600_000;
+      const settled = await runPipeline(schedule, deps());
+      expect(settled.resendAll).to.equal(undefined);
+      expect(settled.counts.sent).to.equal(0);
+    });
   });
 });

@@ -4,7 +4,7 @@ import { mockClient } from "aws-sdk-client-mock";
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { MongoClient } from "mongodb";
 import type { AwsSecurityFinding } from "@aws-sdk/client-securityhub";
-import { FindingsStore, FindingsStoreError, HISTORY_LIMIT, containerClient, readConnectionString, type FindingWrite } from "../../../functions/shared/findings-store";
+import { FindingsStore, FindingsStoreError, HISTORY_LIMIT, PENDING_FINGERPRINT, RECENT_RUNS_LIMIT, containerClient, readConnectionString, type FindingWrite } from "../../../functions/shared/findings-store";
 import { startMongoWireServer, startTcpProxy as startProxy, type MongoWireServer } from "../../support/mongo-wire-server";
 
 const SECRET_ARN = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:cspm/mongodb-AbCdEf";
@@ -123,6 +123,43 @@ describe("findings store (real mongodb driver)", function () {
     const runs = await client.db(database).collection("audit_runs").find({}).toArray();
     expect(runs).to.have.length(1);
     expect(runs[0]).to.deep.include({ _id: "run-1", status: "complete", counts: { sent: 3 } });
+  });
+
+  it("marks findings pending before a send, and touches unchanged ones only if nobody changed them since", async () => {
+    const s = store();
+    await s.upsertFindings([write("f1"), write("f2")]);
+    await s.markPending(["f1", "missing"]);
+    const prior = await s.priorByIds(["f1", "f2", "missing"]);
+    expect(prior.get("f1")!.fingerprint).to.equal(PENDING_FINGERPRINT);
+    expect(prior.get("f2")!.fingerprint).to.equal("fp1");
+    expect(prior.has("missing")).to.equal(false); // never upserted by the mark
+
+    // A run that read fp1 before f1 was marked: its "unchanged" touch must not put fp1 back.
+    await s.upsertFindings([
+      write("f1", { ifFingerprint: "fp1", fingerprint: "fp1", lastObservedAt: "2025-02-01T00:00:00.000Z", runId: "late", statusChanged: false }),
+      write("f2", { ifFingerprint: "fp1", fingerprint: "fp1", status: "PASSED", lastObservedAt: "2025-02-01T00:00:00.000Z", runId: "late", statusChanged: false }),
+      write("f3", { ifFingerprint: "fp1", statusChanged: false }),
+    ]);
+    const after = await s.priorByIds(["f1", "f2", "f3"]);
+    expect(after.get("f1")!.fingerprint).to.equal(PENDING_FINGERPRINT);
+    // f2 matched: only lastObservedAt / runId moved, nothing else was rewritten.
+    const f2 = await client.db(database).collection("findings").findOne({ _id: "f2" as never });
+    expect(f2).to.deep.include({ lastObservedAt: "2025-02-01T00:00:00.000Z", runId: "late", status: "FAILED", fingerprint: "fp1" });
+    expect(after.has("f3")).to.equal(false); // a touch never inserts
+  });
+
+  it("keeps the pipeline state: whether runs exist, recent run windows (bounded), reconciledAt and dirtySince", async () => {
+    const s = store();
+    expect(await s.runHistory()).to.deep.equal({ hasRecordedRuns: false, state: { recentRuns: [] } });
+    await s.recordRun({ _id: "r0", kind: "s3", trigger: "schedule", scope: {}, startedAt: "a", finishedAt: "b", status: "complete", counts: {}, errors: [] });
+    for (let i = 0; i < RECENT_RUNS_LIMIT + 3; i++) await s.noteRun({ runId: `r${i}`, startedAt: `2025-01-01T00:00:${String(i).padStart(2, "0")}.000Z`, finishedAt: `2025-01-01T00:00:${String(i).padStart(2, "0")}.500Z` });
+    await s.noteRun({ runId: "x", startedAt: "2025-01-02T00:00:00.000Z", finishedAt: "2025-01-02T00:00:01.000Z" }, { dirtySince: "2025-01-02T00:00:01.000Z" });
+    await s.noteRun({ runId: "y", startedAt: "2025-01-03T00:00:00.000Z", finishedAt: "2025-01-03T00:00:01.000Z" }, { reconciledAt: "2025-01-03T00:00:00.000Z" });
+    const { hasRecordedRuns, state } = await s.runHistory();
+    expect(hasRecordedRuns).to.equal(true);
+    expect(state.recentRuns).to.have.length(RECENT_RUNS_LIMIT);
+    expect(state.recentRuns.at(-1)!.runId).to.equal("y");
+    expect(state).to.deep.include({ dirtySince: "2025-01-02T00:00:01.000Z", reconciledAt: "2025-01-03T00:00:00.000Z" });
   });
 
   it("surfaces a server that goes away mid-run as a typed FindingsStoreError", async () => {

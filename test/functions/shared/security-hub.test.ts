@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { mockClient } from "aws-sdk-client-mock";
-import { BatchImportFindingsCommand, BatchUpdateFindingsCommand, SecurityHubClient, type AwsSecurityFinding } from "@aws-sdk/client-securityhub";
-import { batchFindings, importFindings, resolveFindings, TokenBucket, MAX_REQUEST_BYTES } from "../../../functions/shared/security-hub";
+import { BatchImportFindingsCommand, BatchUpdateFindingsCommand, GetFindingsCommand, SecurityHubClient, type AwsSecurityFinding } from "@aws-sdk/client-securityhub";
+import { batchFindings, findUnrecordedFindings, importFindings, markUnrecorded, resolveFindings, withoutUnrecordedMarker, TokenBucket, MAX_REQUEST_BYTES, UNRECORDED_FIELD } from "../../../functions/shared/security-hub";
 
 const finding = (i: number, descriptionLength = 10): AwsSecurityFinding => ({
   SchemaVersion: "2018-10-08",
@@ -116,5 +116,40 @@ describe("Security Hub sink", () => {
     // 3 from the burst, then one every 100 ms.
     expect(clock).to.equal(300);
     expect(waits).to.deep.equal([100, 100, 100]);
+  });
+  it("asks with ONE GetFindings (MaxResults 1) whether any of our findings were imported unrecorded", async () => {
+    const product = finding(0).ProductArn!;
+    mock.on(GetFindingsCommand).resolvesOnce({ Findings: [markUnrecorded(finding(1))] }).resolvesOnce({ Findings: [] });
+    const found = await findUnrecordedFindings(client, product, { since: "2025-01-01T00:00:00.000Z", until: "2025-01-02T00:00:00.000Z" }, options());
+    expect(found).to.deep.equal({ found: true, calls: 1 });
+    expect(mock.commandCalls(GetFindingsCommand)[0]!.args[0].input).to.deep.equal({
+      Filters: {
+        ProductArn: [{ Value: product, Comparison: "EQUALS" }],
+        ProductFields: [{ Key: UNRECORDED_FIELD, Value: "true", Comparison: "EQUALS" }],
+        LastObservedAt: [{ Start: "2025-01-01T00:00:00.000Z", End: "2025-01-02T00:00:00.000Z" }],
+      },
+      MaxResults: 1,
+    });
+    // Never reconciled: no date filter.
+    expect(await findUnrecordedFindings(client, product, { until: "2025-01-02T00:00:00.000Z" }, options())).to.deep.equal({ found: false, calls: 1 });
+    expect(mock.commandCalls(GetFindingsCommand)[1]!.args[0].input.Filters).to.not.have.property("LastObservedAt");
+  });
+
+  it("retries a throttled unrecorded-findings check, and throws when it keeps failing", async () => {
+    const throttled = Object.assign(new Error("slow down"), { name: "ThrottlingException", $metadata: { httpStatusCode: 429 } });
+    mock.on(GetFindingsCommand).rejectsOnce(throttled).resolvesOnce({ Findings: [] });
+    expect(await findUnrecordedFindings(client, "p", { until: "u" }, options())).to.deep.equal({ found: false, calls: 2 });
+    mock.on(GetFindingsCommand).rejects(Object.assign(new Error("denied"), { name: "AccessDeniedException", $metadata: { httpStatusCode: 403 } }));
+    const error = await findUnrecordedFindings(client, "p", { until: "u" }, options()).catch((e: unknown) => e);
+    expect(error).to.be.instanceOf(Error).and.to.include({ name: "AccessDeniedException" });
+  });
+
+  it("adds and strips the unrecorded marker without touching other ProductFields", () => {
+    const f = { ...finding(0), ProductFields: { "cspm/checkId": "check" } };
+    const marked = markUnrecorded(f);
+    expect(marked.ProductFields).to.deep.equal({ "cspm/checkId": "check", [UNRECORDED_FIELD]: "true" });
+    expect(f.ProductFields).to.not.have.property(UNRECORDED_FIELD);
+    expect(withoutUnrecordedMarker(marked).ProductFields).to.deep.equal({ "cspm/checkId": "check" });
+    expect(withoutUnrecordedMarker(f)).to.equal(f);
   });
 });
