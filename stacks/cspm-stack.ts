@@ -177,7 +177,8 @@ export class CspmStack extends PlatformStack {
       eventPattern: {
         source: ["aws.s3"],
         "detail-type": ["AWS API Call via CloudTrail"],
-        detail: { eventSource: ["s3.amazonaws.com"], eventName: [...BUCKET_CHANGE_EVENTS] },
+        // A call that failed changed nothing: no audit (and no way to trigger runs by spamming denied calls).
+        detail: { eventSource: ["s3.amazonaws.com"], eventName: [...BUCKET_CHANGE_EVENTS], errorCode: [{ exists: false }] },
       },
     });
 

@@ -78,6 +78,7 @@ describe("cspm stack", () => {
     expect(rules.find((r) => r.schedule_expression)?.schedule_expression).to.equal("rate(1 day)");
     const pattern = JSON.parse(rules.find((r) => r.event_pattern)!.event_pattern);
     expect(pattern.detail.eventName).to.deep.equal([...BUCKET_CHANGE_EVENTS]);
+    expect(pattern.detail.errorCode).to.deep.equal([{ exists: false }]);
     expect(pattern["detail-type"]).to.deep.equal(["AWS API Call via CloudTrail"]);
   });
 
