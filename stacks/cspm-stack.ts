@@ -3,6 +3,8 @@ import { TerraformOutput } from "cdktf";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
 import { ApiGatewayAccount } from "@cdktf/provider-aws/lib/api-gateway-account";
+import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-secret";
+import { version } from "../package.json";
 import type { AppConfig } from "./config";
 import { PlatformStack } from "./platform-stack";
 import { NodeFunction } from "./constructs/node-function";
@@ -11,7 +13,6 @@ import { Alarm } from "./constructs/alarm";
 import { serviceTrustPolicy } from "./constructs/policy-document";
 import { EventTrigger } from "./constructs/event-trigger";
 import { BUCKET_CHANGE_EVENTS } from "../functions/s3-auditor/change-events";
-import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-secret";
 
 /** The KMS auditor's API routes; the S3 auditor and people may invoke exactly these. */
 export const KMS_AUDIT_ROUTES = ["health", "audit-key", "key-info"] as const;
@@ -58,8 +59,9 @@ export class CspmStack extends PlatformStack {
       logRetentionDays,
       timeoutSeconds: 20,
       memorySize: 256,
-      environment: { POWERTOOLS_SERVICE_NAME: "kms-auditor", SERVICE_VERSION: "0.1.0" },
-      onFailure: this.alarmTopic,
+      environment: { POWERTOOLS_SERVICE_NAME: "kms-auditor", SERVICE_VERSION: version },
+      // No failure destination: API Gateway invokes it synchronously, so one would never fire and
+      // would only add sns:Publish and the topic key's data-key calls to a read-only role.
     });
     // Read-only calls on key metadata, policy, rotation, aliases and tags; keys of this account only.
     this.kmsAuditor.addToRolePolicy({
