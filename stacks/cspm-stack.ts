@@ -99,14 +99,7 @@ export class CspmStack extends PlatformStack {
       stageDependsOn: apiGatewayAccount ? [apiGatewayAccount] : undefined,
     });
 
-    new Alarm(this, "kms-auditor-errors", {
-      name: `${this.prefix}-kms-auditor-errors`,
-      description: "The KMS auditor function failed (unhandled error or timeout).",
-      topic: this.alarmTopic,
-      namespace: "AWS/Lambda",
-      metricName: "Errors",
-      dimensions: { FunctionName: this.kmsAuditor.functionName },
-    });
+    Alarm.onFunctionErrors(this, "kms-auditor-errors", this.kmsAuditor, this.alarmTopic, "The KMS auditor function failed (unhandled error or timeout).");
 
     // The MongoDB connection string is put into this secret out of band, so it never enters Terraform state.
     const mongodbSecret = new SecretsmanagerSecret(this, "mongodb-secret", {
@@ -184,14 +177,7 @@ export class CspmStack extends PlatformStack {
       },
     });
 
-    new Alarm(this, "s3-auditor-errors", {
-      name: `${this.prefix}-s3-auditor-errors`,
-      description: "The S3 auditor failed (unhandled error or timeout).",
-      topic: this.alarmTopic,
-      namespace: "AWS/Lambda",
-      metricName: "Errors",
-      dimensions: { FunctionName: auditor.functionName },
-    });
+    Alarm.onFunctionErrors(this, "s3-auditor-errors", auditor, this.alarmTopic, "The S3 auditor failed (unhandled error or timeout).");
     new Alarm(this, "s3-auditor-partial-runs", {
       name: `${this.prefix}-s3-auditor-partial-runs`,
       description: "An audit run was partial (MongoDB unreachable, Security Hub rejected findings or the KMS audit API failed); the next run catches up.",

@@ -96,4 +96,16 @@ export class Alarm extends Construct {
       okActions: [props.topic.arn],
     });
   }
+
+  /** Alarms on the first unhandled error or timeout of a function. */
+  static onFunctionErrors(scope: Construct, id: string, fn: NodeFunction, topic: AlarmTopic, description: string): Alarm {
+    return new Alarm(scope, id, {
+      name: `${fn.functionName}-errors`,
+      description,
+      topic,
+      namespace: "AWS/Lambda",
+      metricName: "Errors",
+      dimensions: { FunctionName: fn.functionName },
+    });
+  }
 }
