@@ -14,9 +14,9 @@ function fnPolicy(out: Synthesized, functionName: string): Resource[] {
 
 describe("cspm stack", () => {
   let out: Synthesized;
-  before(function () {
+  before(async function () {
     this.timeout(120000);
-    ensureBundles();
+    await ensureBundles();
     out = synth(new CspmStack(Testing.app(), testConfig()));
   });
 
@@ -99,7 +99,7 @@ describe("app", () => {
     const { mkdtempSync, readdirSync, readFileSync } = await import("node:fs");
     const { tmpdir } = await import("node:os");
     const { join, resolve } = await import("node:path");
-    ensureBundles();
+    await ensureBundles();
     const outdir = mkdtempSync(join(tmpdir(), "synth-"));
     execFileSync(process.execPath, [require.resolve("tsx/cli"), "main.ts"], {
       cwd: resolve(__dirname, "..", ".."),

@@ -5,6 +5,8 @@ import { join } from "node:path";
 import { Testing, TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
 import { loadConfig, type AppConfig } from "../../stacks/config";
+import { SecureKmsKey } from "../../stacks/constructs/kms-key";
+import { NodeFunction } from "../../stacks/constructs/node-function";
 
 export type Resource = Record<string, any>;
 export interface Synthesized {
@@ -50,6 +52,22 @@ export function fakeBundleDir(...names: string[]): string {
   const dir = mkdtempSync(join(tmpdir(), "bundles-"));
   for (const name of names) writeFileSync(join(dir, `${name}.zip`), `fake zip of ${name}`);
   return dir;
+}
+
+/** A key and a function from a fake zip, for construct tests that need something to point at. */
+export function fakeFunction(scope: Construct, entry: string): { fn: NodeFunction; kmsKey: SecureKmsKey } {
+  const kmsKey = new SecureKmsKey(scope, "key", { description: "d", alias: "a", accountId: "111111111111", region: "eu-west-1" });
+  const fn = new NodeFunction(scope, "fn", {
+    entry,
+    functionName: entry,
+    description: "d",
+    accountId: "111111111111",
+    region: "eu-west-1",
+    kmsKey,
+    logRetentionDays: 7,
+    bundleDir: fakeBundleDir(entry),
+  });
+  return { fn, kmsKey };
 }
 
 export function testConfig(overrides: Partial<AppConfig> = {}): AppConfig {

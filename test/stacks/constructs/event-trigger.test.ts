@@ -1,30 +1,12 @@
 import { expect } from "chai";
-import type { Construct } from "constructs";
-import { SecureKmsKey } from "../../../stacks/constructs/kms-key";
-import { NodeFunction } from "../../../stacks/constructs/node-function";
 import { EventTrigger } from "../../../stacks/constructs/event-trigger";
 import { Alarm, AlarmTopic } from "../../../stacks/constructs/alarm";
-import { fakeBundleDir, only, statements, synthScope } from "../../support/synth";
-
-function fn(scope: Construct): { target: NodeFunction; kmsKey: SecureKmsKey } {
-  const kmsKey = new SecureKmsKey(scope, "key", { description: "d", alias: "a", accountId: "111111111111", region: "eu-west-1" });
-  const target = new NodeFunction(scope, "fn", {
-    entry: "job",
-    functionName: "job",
-    description: "d",
-    accountId: "111111111111",
-    region: "eu-west-1",
-    kmsKey,
-    logRetentionDays: 7,
-    bundleDir: fakeBundleDir("job"),
-  });
-  return { target, kmsKey };
-}
+import { fakeFunction, only, statements, synthScope } from "../../support/synth";
 
 describe("EventTrigger construct", () => {
   it("invokes the function on a schedule, with a permission limited to the rule", () => {
     const out = synthScope((scope) => {
-      new EventTrigger(scope, "nightly", { name: "nightly", description: "d", target: fn(scope).target, schedule: "rate(1 day)", input: { full: true } });
+      new EventTrigger(scope, "nightly", { name: "nightly", description: "d", target: fakeFunction(scope, "job").fn, schedule: "rate(1 day)", input: { full: true } });
     });
     expect(only(out, "aws_cloudwatch_event_rule").schedule_expression).to.equal("rate(1 day)");
     expect(JSON.parse(only(out, "aws_cloudwatch_event_target").input)).to.deep.equal({ full: true });
@@ -35,17 +17,17 @@ describe("EventTrigger construct", () => {
 
   it("accepts an event pattern, and refuses both or neither", () => {
     const out = synthScope((scope) => {
-      new EventTrigger(scope, "changes", { name: "changes", description: "d", target: fn(scope).target, eventPattern: { source: ["aws.s3"] } });
+      new EventTrigger(scope, "changes", { name: "changes", description: "d", target: fakeFunction(scope, "job").fn, eventPattern: { source: ["aws.s3"] } });
     });
     expect(JSON.parse(only(out, "aws_cloudwatch_event_rule").event_pattern)).to.deep.equal({ source: ["aws.s3"] });
-    expect(() => synthScope((scope) => new EventTrigger(scope, "x", { name: "x", description: "d", target: fn(scope).target }))).to.throw(/exactly one of schedule and eventPattern/);
+    expect(() => synthScope((scope) => new EventTrigger(scope, "x", { name: "x", description: "d", target: fakeFunction(scope, "job").fn }))).to.throw(/exactly one of schedule and eventPattern/);
   });
 });
 
 describe("Alarm and AlarmTopic constructs", () => {
   it("sends alarms to a KMS-encrypted, TLS-only topic that only this account's CloudWatch may publish to", () => {
     const out = synthScope((scope) => {
-      const { kmsKey } = fn(scope);
+      const { kmsKey } = fakeFunction(scope, "job");
       const topic = new AlarmTopic(scope, "topic", { name: "alarms", accountId: "111111111111", kmsKey, email: "ops@example.com" });
       new Alarm(scope, "errors", { name: "errors", description: "d", topic, namespace: "AWS/Lambda", metricName: "Errors", dimensions: { FunctionName: "job" } });
     });

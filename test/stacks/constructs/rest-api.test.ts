@@ -1,22 +1,10 @@
 import { expect } from "chai";
-import { SecureKmsKey } from "../../../stacks/constructs/kms-key";
-import { NodeFunction } from "../../../stacks/constructs/node-function";
 import { IamRestApi } from "../../../stacks/constructs/rest-api";
-import { fakeBundleDir, only, resources, statements, synthScope } from "../../support/synth";
+import { fakeFunction, only, resources, statements, synthScope } from "../../support/synth";
 
 describe("IamRestApi construct", () => {
   const out = synthScope((scope) => {
-    const kmsKey = new SecureKmsKey(scope, "key", { description: "d", alias: "a", accountId: "111111111111", region: "eu-west-1" });
-    const handler = new NodeFunction(scope, "fn", {
-      entry: "api",
-      functionName: "api-fn",
-      description: "d",
-      accountId: "111111111111",
-      region: "eu-west-1",
-      kmsKey,
-      logRetentionDays: 7,
-      bundleDir: fakeBundleDir("api"),
-    });
+    const { fn: handler, kmsKey } = fakeFunction(scope, "api");
     new IamRestApi(scope, "api", {
       name: "demo",
       description: "d",
