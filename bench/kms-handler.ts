@@ -6,6 +6,7 @@
 import { DescribeKeyCommand, GetKeyPolicyCommand, GetKeyRotationStatusCommand, KMSClient, type KeyMetadata } from "@aws-sdk/client-kms";
 import { mockClient } from "aws-sdk-client-mock";
 import type { ApiGatewayProxyEvent, ApiGatewayProxyResult, LambdaContext } from "../functions/shared/http";
+import { operationOf } from "../functions/shared/snapshot";
 
 const ACCOUNT = "111111111111";
 const REGION = "eu-west-1";
@@ -68,7 +69,7 @@ async function main(): Promise<void> {
     kms.on(DescribeKeyCommand).resolves({ KeyMetadata: metadata });
     kms.resetHistory();
     await handler(event("/audit-key", { action: "audit_key", key_id: KEY_ID }), context);
-    const ops = kms.calls().map((c) => (c.args[0] as { constructor: { name: string } }).constructor.name.replace(/Command$/, ""));
+    const ops = kms.calls().map((c) => operationOf(c.args[0] as Parameters<typeof operationOf>[0]));
     console.log(`  ${label.padEnd(44)} ${ops.length}  (${ops.join(", ")})`);
   }
   kms.restore();

@@ -1,10 +1,9 @@
 /** The KMS auditor's routes: request schemas and what each route does, over injected dependencies. */
 import * as z from "zod";
-import { route, type Route } from "../shared/http";
+import { route, type LambdaContext, type Route } from "../shared/http";
 import { auditKey, CHECK_IDS } from "./audit";
 import { fetchKeyInfo, type KmsDeps } from "./fetch";
 import { ACCOUNT_ID, parseKeyRef, REGION } from "./key-ref";
-import type { LambdaContext } from "../shared/http";
 
 const keyId = z.string().min(1, "must not be empty").max(2048, "is too long");
 const region = z.string().regex(REGION, "must be an AWS region name such as eu-west-1");
@@ -40,6 +39,8 @@ export interface ApiConfig {
 }
 
 export function kmsAuditorRoutes(config: ApiConfig): Route[] {
+  const keyRefOf = (body: { key_id: string; region?: string; account_id?: string }) =>
+    parseKeyRef(body.key_id, { region: body.region, accountId: body.account_id, defaultRegion: config.region });
   return [
     route({
       method: "POST",
@@ -51,19 +52,13 @@ export function kmsAuditorRoutes(config: ApiConfig): Route[] {
       method: "POST",
       path: "/audit-key",
       body: auditKeyBody,
-      handle: ({ body, context }) => {
-        const ref = parseKeyRef(body.key_id, { region: body.region, accountId: body.account_id, defaultRegion: config.region });
-        return auditKey(config.deps(context), ref, { trustedAccounts: body.additional_params?.trusted_accounts ?? [] });
-      },
+      handle: ({ body, context }) => auditKey(config.deps(context), keyRefOf(body), { trustedAccounts: body.additional_params?.trusted_accounts ?? [] }),
     }),
     route({
       method: "POST",
       path: "/key-info",
       body: keyInfoBody,
-      handle: ({ body, context }) => {
-        const ref = parseKeyRef(body.key_id, { region: body.region, accountId: body.account_id, defaultRegion: config.region });
-        return fetchKeyInfo(config.deps(context), ref);
-      },
+      handle: ({ body, context }) => fetchKeyInfo(config.deps(context), keyRefOf(body)),
     }),
   ];
 }

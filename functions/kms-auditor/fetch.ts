@@ -26,7 +26,7 @@ export interface KmsDeps {
   now(): Date;
 }
 
-type Failed = { readonly ok: false; readonly errorCode: string; readonly message?: string };
+type Failed = Extract<Fetched<never>, { readonly ok: false }>;
 
 async function fetched<T>(call: () => Promise<T>): Promise<Fetched<T>> {
   try {

@@ -74,8 +74,3 @@ export function accountFromFunctionArn(arn: string | undefined): string | undefi
   const account = arn?.split(":")[4];
   return account !== undefined && ACCOUNT_ID.test(account) ? account : undefined;
 }
-
-/** The region of a KMS key ARN, or undefined. */
-export function regionOfArn(arn: string): string | undefined {
-  return ARN.exec(arn)?.[2];
-}

@@ -488,16 +488,17 @@ function coversResources(statement: Statement, resources: readonly string[] | un
   return resources === undefined || resources.some((r) => statementCoversResource(statement, r));
 }
 
+/** Whether the deny's principal list names `grantee`, itself or through its account's root. */
+function namesPrincipal(deny: Statement, grantee: Principal): boolean {
+  return deny.principals.some((x) => x.value === grantee.value || (x.isRoot === true && x.accountId !== undefined && x.accountId === grantee.accountId));
+}
+
 /** Whether a Deny's principals include the grantee `p` (NotPrincipal Denies count only when `p` is not excluded). */
 function denyAppliesTo(deny: Statement, grantee: Principal | "anyone"): boolean {
-  if (deny.notPrincipal) {
-    if (grantee === "anyone") return false;
-    return !deny.principals.some((x) => x.value === grantee.value || (x.isRoot && x.accountId === grantee.accountId));
-  }
+  if (deny.notPrincipal) return grantee !== "anyone" && !namesPrincipal(deny, grantee);
   if (deny.principals.length === 0) return true;
   if (deny.principals.some((x) => x.kind === "public")) return true;
-  if (grantee === "anyone") return false;
-  return deny.principals.some((x) => x.value === grantee.value || (x.isRoot === true && x.accountId !== undefined && x.accountId === grantee.accountId));
+  return grantee !== "anyone" && namesPrincipal(deny, grantee);
 }
 
 /** The caller's account a condition value names: the value of kms:CallerAccount / aws:PrincipalAccount, the account of an aws:PrincipalArn. */
@@ -510,11 +511,10 @@ function callerAccountOf(key: string, value: string): string | undefined {
   return undefined;
 }
 
-/** Accounts an Allow's pinning conditions let in (kms:CallerAccount, aws:PrincipalAccount, aws:PrincipalArn). */
-function accountPins(statement: Statement): string[] {
+/** The caller accounts `conditions` name in kms:CallerAccount, aws:PrincipalAccount or aws:PrincipalArn, without repeats. */
+function callerAccountsIn(conditions: readonly Condition[]): string[] {
   const accounts = new Set<string>();
-  for (const c of statement.conditions) {
-    if (!isPinningCondition(c)) continue;
+  for (const c of conditions) {
     for (const v of c.values) {
       const account = callerAccountOf(c.key, v);
       if (account) accounts.add(account);
@@ -523,16 +523,14 @@ function accountPins(statement: Statement): string[] {
   return [...accounts];
 }
 
+/** Accounts an Allow's pinning conditions let in (kms:CallerAccount, aws:PrincipalAccount, aws:PrincipalArn). */
+function accountPins(statement: Statement): string[] {
+  return callerAccountsIn(statement.conditions.filter(isPinningCondition));
+}
+
 /** Accounts a guarding Deny (deny unless kms:CallerAccount / aws:PrincipalAccount / aws:PrincipalArn in ...) lets through. */
 function guardAccounts(deny: Statement): string[] {
-  const accounts = new Set<string>();
-  for (const c of deny.conditions) {
-    for (const v of c.values) {
-      const account = callerAccountOf(c.key, v);
-      if (account) accounts.add(account);
-    }
-  }
-  return [...accounts];
+  return callerAccountsIn(deny.conditions);
 }
 
 /**

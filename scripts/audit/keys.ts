@@ -10,10 +10,10 @@ import type { KeyAudit } from "../../functions/shared/audit-types";
 import { ValidationError } from "../../functions/shared/errors";
 import { REPLAY_CREDENTIALS, SnapshotRecorder, SnapshotReplayer } from "../../functions/shared/snapshot";
 import { auditKey, judgeKey } from "../../functions/kms-auditor/audit";
-import { callerAccount } from "../../functions/kms-auditor/clients";
+import { callerAccount, kmsClientCache } from "../../functions/kms-auditor/clients";
 import { describeKey, fetchFactsFor, type KmsDeps } from "../../functions/kms-auditor/fetch";
 import { parseKeyRef } from "../../functions/kms-auditor/key-ref";
-import { collect, type CliIo, EXIT_FAILURE, EXIT_OK, exitOnUsageError, processIo, renderTable, reportError, sdkDefaultRegion, SEVERITY_COLOR, STATUS_COLOR, useColor } from "./cli";
+import { collect, type CliIo, EXIT_OK, exitOnUsageError, processIo, renderTable, reportError, sdkDefaultRegion, SEVERITY_COLOR, STATUS_COLOR, useColor } from "./cli";
 
 export const SNAPSHOT_KIND = "kms-keys";
 const OUTPUTS = ["table", "json"] as const;
@@ -62,17 +62,13 @@ interface Session {
 
 async function session(options: KeysCommandOptions, live: KmsLiveClients): Promise<Session> {
   if (options.fromSnapshot && options.saveSnapshot) throw new ValidationError("--from-snapshot and --save-snapshot cannot be combined: a replay records nothing new.");
-  const cache = <C>(make: (region: string) => C) => {
-    const clients = new Map<string, C>();
-    return (region: string) => clients.get(region) ?? (clients.set(region, make(region)), clients.get(region)!);
-  };
   if (options.fromSnapshot) {
     const replayer = await SnapshotReplayer.load(options.fromSnapshot);
     if (replayer.snapshot.kind !== SNAPSHOT_KIND) throw new ValidationError(`${options.fromSnapshot} is a ${replayer.snapshot.kind} snapshot, not ${SNAPSHOT_KIND}.`);
     const described = [...new Set(replayer.snapshot.calls.filter((c) => c.service === "kms" && (c.operation === "ListKeys" || c.operation === "DescribeKey")).map((c) => c.region))];
     const region = options.region ?? (described.length === 1 ? described[0]! : undefined);
     if (!region) throw new ValidationError(`${options.fromSnapshot} holds keys of several regions (${described.join(", ")}); pass --region.`);
-    const kms = cache((r) => replayer.replay(new KMSClient({ region: r, credentials: REPLAY_CREDENTIALS }), "kms", r));
+    const kms = kmsClientCache((r) => replayer.replay(new KMSClient({ region: r, credentials: REPLAY_CREDENTIALS }), "kms", r));
     const sts = replayer.replay(new STSClient({ region, credentials: REPLAY_CREDENTIALS }), "sts", region);
     // The snapshot's time, so expiry arithmetic gives what the recorded run gave.
     const now = new Date(replayer.snapshot.createdAt);
@@ -81,7 +77,7 @@ async function session(options: KeysCommandOptions, live: KmsLiveClients): Promi
   const region = options.region ?? (await live.defaultRegion());
   if (!region) throw new ValidationError("No AWS region is configured: pass --region, or set AWS_REGION or a region in your AWS profile.");
   const recorder = options.saveSnapshot ? new SnapshotRecorder(SNAPSHOT_KIND) : undefined;
-  const kms = cache((r) => (recorder ? recorder.record(live.kms(r), "kms", r) : live.kms(r)));
+  const kms = kmsClientCache((r) => (recorder ? recorder.record(live.kms(r), "kms", r) : live.kms(r)));
   const sts = recorder ? recorder.record(live.sts(region), "sts", region) : live.sts(region);
   const now = new Date();
   return { region, deps: { kms, ownAccountId: callerAccount(() => sts), now: () => now }, ...(recorder ? { recorder } : {}) };
@@ -139,8 +135,7 @@ export async function runKeys(options: KeysCommandOptions, io: CliIo = processIo
     io.stdout(renderKeys(audits, options.output ?? "table", useColor(io)));
     return EXIT_OK;
   } catch (error) {
-    const code = reportError(io, "audit keys", error);
-    return code === EXIT_OK ? EXIT_FAILURE : code;
+    return reportError(io, "audit keys", error);
   }
 }
 

@@ -1,9 +1,8 @@
 import { expect } from "chai";
-import { DescribeKeyCommand, GetKeyPolicyCommand, GetKeyRotationStatusCommand, KMSClient, ListAliasesCommand, ListResourceTagsCommand } from "@aws-sdk/client-kms";
-import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
-import { mockClient } from "aws-sdk-client-mock";
+import { DescribeKeyCommand, GetKeyPolicyCommand, GetKeyRotationStatusCommand, ListAliasesCommand, ListResourceTagsCommand } from "@aws-sdk/client-kms";
+import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
 import { ACCOUNT, DEFAULT_POLICY, KEY_ARN, KEY_ID, keyMetadata } from "./fixtures";
-import { startKmsAuditor } from "./local-server";
+import { startMockedKmsAuditor, type MockedKmsAuditor } from "./local-server";
 
 /** mulberry32: a tiny seeded PRNG, so a failing body can be reproduced from the seed and index. */
 function prng(seed: number): () => number {
@@ -55,19 +54,15 @@ function generator(random: () => number) {
   };
 }
 
-// Created in before(): two files stubbing the same client class at load time would replace each other's stubs.
-const mockKms = () => mockClient(KMSClient);
-const mockSts = () => mockClient(STSClient);
-
 describe("kms-auditor fuzz: 1,000 random and malformed requests through the local server", () => {
-  let kms: ReturnType<typeof mockKms>;
-  let sts: ReturnType<typeof mockSts>;
-  let server: Awaited<ReturnType<typeof startKmsAuditor>>;
+  let auditor: MockedKmsAuditor;
+  let kms: MockedKmsAuditor["kms"];
+  let sts: MockedKmsAuditor["sts"];
+  let server: MockedKmsAuditor["server"];
 
   before(async () => {
-    kms = mockKms();
-    sts = mockSts();
-    server = await startKmsAuditor();
+    auditor = await startMockedKmsAuditor();
+    ({ kms, sts, server } = auditor);
     kms.reset();
     kms.on(DescribeKeyCommand).resolves({ KeyMetadata: keyMetadata() });
     kms.on(GetKeyPolicyCommand).resolves({ Policy: DEFAULT_POLICY });
@@ -76,11 +71,7 @@ describe("kms-auditor fuzz: 1,000 random and malformed requests through the loca
     kms.on(ListResourceTagsCommand).resolves({ Tags: [] });
     sts.on(GetCallerIdentityCommand).resolves({ Account: ACCOUNT });
   });
-  after(async () => {
-    await server.close();
-    kms.restore();
-    sts.restore();
-  });
+  after(() => auditor.close());
 
   it(`never answers 5xx and always answers JSON (seed ${SEED})`, async () => {
     const next = generator(prng(SEED));

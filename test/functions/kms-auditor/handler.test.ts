@@ -7,33 +7,24 @@ import {
   ListAliasesCommand,
   ListResourceTagsCommand,
 } from "@aws-sdk/client-kms";
-import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
-import { mockClient } from "aws-sdk-client-mock";
+import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
 import { ACCOUNT, DEFAULT_POLICY, KEY_ARN, KEY_ID, keyMetadata, policyOf, PRIMARY_ARN, REGION, replicaMetadata, ROOT_STATEMENT } from "./fixtures";
-import { startKmsAuditor } from "./local-server";
+import { startMockedKmsAuditor, type MockedKmsAuditor } from "./local-server";
 
 const awsError = (name: string) => Object.assign(new Error(`${name} from the mock`), { name, $fault: "client", $metadata: {} });
 const status = (json: any, checkId: string) => (json.results as { checkId: string; status: string; errorCode?: string }[]).find((r) => r.checkId === checkId);
 
-// Created in before(): two files stubbing the same client class at load time would replace each other's stubs.
-const mockKms = () => mockClient(KMSClient);
-const mockSts = () => mockClient(STSClient);
-
 describe("kms-auditor handler through the local server", () => {
-  let kms: ReturnType<typeof mockKms>;
-  let sts: ReturnType<typeof mockSts>;
-  let server: Awaited<ReturnType<typeof startKmsAuditor>>;
+  let auditor: MockedKmsAuditor;
+  let kms: MockedKmsAuditor["kms"];
+  let sts: MockedKmsAuditor["sts"];
+  let server: MockedKmsAuditor["server"];
 
   before(async () => {
-    kms = mockKms();
-    sts = mockSts();
-    server = await startKmsAuditor();
+    auditor = await startMockedKmsAuditor();
+    ({ kms, sts, server } = auditor);
   });
-  after(async () => {
-    await server.close();
-    kms.restore();
-    sts.restore();
-  });
+  after(() => auditor.close());
   beforeEach(() => {
     kms.reset();
     sts.reset();

@@ -1,4 +1,7 @@
 /** Starts the KMS auditor's real handler behind scripts/serve.ts on an ephemeral port. */
+import { KMSClient } from "@aws-sdk/client-kms";
+import { STSClient } from "@aws-sdk/client-sts";
+import { mockClient } from "aws-sdk-client-mock";
 import { startServer, type ProxyHandler, type RunningServer } from "../../../scripts/serve";
 import { REGION } from "./fixtures";
 
@@ -40,3 +43,26 @@ export async function startKmsAuditor(): Promise<RunningServer & { post(path: st
     },
   };
 }
+
+/**
+ * Mocks the KMS and STS clients, then starts the auditor; `close()` stops the server and restores
+ * the clients. Call it in before(), not at load: two files stubbing the same client class at load
+ * time would replace each other's stubs.
+ */
+export async function startMockedKmsAuditor() {
+  const kms = mockClient(KMSClient);
+  const sts = mockClient(STSClient);
+  const server = await startKmsAuditor();
+  return {
+    kms,
+    sts,
+    server,
+    async close() {
+      await server.close();
+      kms.restore();
+      sts.restore();
+    },
+  };
+}
+
+export type MockedKmsAuditor = Awaited<ReturnType<typeof startMockedKmsAuditor>>;
