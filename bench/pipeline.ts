@@ -115,7 +115,7 @@ async function main(): Promise<void> {
   ] as const) {
     const { summary, ms, kmsRequests } = await runOnce(round);
     // Ideal: KMS calls fully parallel within the concurrency, Security Hub calls at exactly the rate limit after the burst.
-    const kmsIdeal = Math.ceil(DISTINCT_KEYS / KMS_CONCURRENCY) * KMS_LATENCY_MS;
+    const kmsIdeal = Math.ceil(summary.counts.kmsKeys / KMS_CONCURRENCY) * KMS_LATENCY_MS;
     const hubIdeal = Math.max(0, calls.import + calls.update - 30) * 100 + HUB_LATENCY_MS + Math.max(0, calls.get - 6) * 334;
     const ideal = kmsIdeal + hubIdeal;
     console.log(`\n${label}`);

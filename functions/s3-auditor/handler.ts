@@ -14,7 +14,7 @@ import { optionalEnv, requiredEnv } from "../shared/env";
 import { ConfigurationError } from "../shared/errors";
 import { FindingsStore, containerClient } from "../shared/findings-store";
 import { TokenBucket } from "../shared/security-hub";
-import { auditBuckets, auditInventory, type AuditDeps } from "./audit";
+import { auditInventory, type AuditDeps } from "./audit";
 import { s3CheckMetadata } from "./checks/index";
 import { parseTrigger } from "./events";
 import { fetchInventory } from "./inventory";
@@ -96,11 +96,11 @@ async function audit(scope: AuditScope): Promise<AuditOutput> {
   // and the checks see the region of every bucket of the account (S3.7's replication destinations).
   const target = scope.buckets?.length ? { buckets: scope.buckets } : { regions: scope.regions ?? config.auditRegions };
   const options = { ...target, concurrency: config.concurrency };
-  if (!config.opa) return { report: await auditBuckets(auditDeps, options) };
-  // OPA needs the fetched configuration too: the same two steps auditBuckets runs.
+  // auditBuckets' two steps, so OPA can have the fetched configuration too.
   const started = new Date();
   const inventory = await fetchInventory(auditDeps, options);
-  return { report: auditInventory(inventory, options, started, new Date()), configurations: new Map(inventory.buckets.map((b) => [b.name, b] as const)) };
+  const report = auditInventory(inventory, options, started, new Date());
+  return config.opa ? { report, configurations: new Map(inventory.buckets.map((b) => [b.name, b] as const)) } : { report };
 }
 
 /** Alias ARN -> key ARN from ListAliases, one listing per region per run. */

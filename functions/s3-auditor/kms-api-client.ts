@@ -13,9 +13,7 @@ import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@smit
 import * as z from "zod/mini";
 import type { Fetched } from "../shared/check";
 import type { KeyAudit } from "../shared/audit-types";
-
-export type Sleep = (ms: number) => Promise<void>;
-const realSleep: Sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+import { realSleep, type Sleep } from "../shared/security-hub";
 
 export interface KmsApiClientOptions {
   /** Base URL of the API stage, e.g. `https://abc123.execute-api.eu-west-1.amazonaws.com/prod`. */
@@ -86,11 +84,6 @@ export class KmsAuditApiClient {
   constructor(private readonly options: KmsApiClientOptions) {
     this.signer = new SignatureV4({ service: "execute-api", region: options.region, credentials: options.credentials, sha256: Sha256 });
     this.url = new URL(options.endpoint.replace(/\/+$/, "") + "/audit-key");
-  }
-
-  /** Distinct keys asked about so far. */
-  get keysRequested(): number {
-    return this.inFlight.size;
   }
 
   /** Audits one key (a key ARN, or an alias ARN the API resolves); the same key is asked once. */

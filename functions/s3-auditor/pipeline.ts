@@ -247,11 +247,15 @@ export function keyResults(refs: readonly string[], audits: ReadonlyMap<string, 
   }
   const unusable: string[] = [];
   const unavailable: string[] = [];
+  /** Error code of the first key the API did not answer for. */
+  let unavailableCode = "Unknown";
   const failedChecks: { text: string; severity: Severity }[] = [];
   for (const ref of refs) {
     const audit = audits.get(ref);
     if (!audit || !audit.ok) {
-      unavailable.push(`${ref} (${audit && !audit.ok ? audit.errorCode : "NotAsked"})`);
+      const code = audit && !audit.ok ? audit.errorCode : "NotAsked";
+      if (unavailable.length === 0) unavailableCode = code;
+      unavailable.push(`${ref} (${code})`);
       continue;
     }
     const key = audit.value;
@@ -266,7 +270,7 @@ export function keyResults(refs: readonly string[], audits: ReadonlyMap<string, 
     unusable.length > 0
       ? { checkId: KMS_KEY_USABLE.id, status: "FAILED", severity: "CRITICAL", reason: `The bucket's KMS key cannot be relied on: ${unusable.join("; ")}.`, details: { unusable } }
       : unavailable.length > 0
-        ? { checkId: KMS_KEY_USABLE.id, status: "NOT_AVAILABLE", reason: `The KMS audit API did not answer for ${unavailable.join(", ")}.`, errorCode: errorCodeOf(unavailable[0]!) }
+        ? { checkId: KMS_KEY_USABLE.id, status: "NOT_AVAILABLE", reason: `The KMS audit API did not answer for ${unavailable.join(", ")}.`, errorCode: unavailableCode }
         : { checkId: KMS_KEY_USABLE.id, status: "PASSED", reason: "Every KMS key the bucket uses is enabled and not pending deletion." };
   const checks: CheckResult =
     failedChecks.length > 0
@@ -277,13 +281,9 @@ export function keyResults(refs: readonly string[], audits: ReadonlyMap<string, 
           reason: `${failedChecks.length} KMS check(s) fail on the bucket's keys: ${failedChecks.map((f) => f.text).join(" | ")}`,
         }
       : unavailable.length > 0
-        ? { checkId: KMS_KEY_CHECKS.id, status: "NOT_AVAILABLE", reason: `The KMS audit API did not answer for ${unavailable.join(", ")}.`, errorCode: errorCodeOf(unavailable[0]!) }
+        ? { checkId: KMS_KEY_CHECKS.id, status: "NOT_AVAILABLE", reason: `The KMS audit API did not answer for ${unavailable.join(", ")}.`, errorCode: unavailableCode }
         : { checkId: KMS_KEY_CHECKS.id, status: "PASSED", reason: "Every KMS key the bucket uses passes the KMS checks." };
   return [usable, checks];
-}
-
-function errorCodeOf(text: string): string {
-  return /\(([^)]+)\)$/.exec(text)?.[1] ?? "Unknown";
 }
 
 /** Unwraps `Fetched` values recursively so OPA sees plain configuration (`{ unavailable: code }` where a read failed). */
@@ -347,6 +347,10 @@ interface Item {
 
 function bucketArn(partition: string, name: string): string {
   return `arn:${partition}:s3:::${name}`;
+}
+
+function storeError(error: unknown): RunError {
+  return { source: "store", code: (error as PlatformError).code ?? awsErrorCode(error), message: (error as Error).message };
 }
 
 function resourceOf(prior: PriorFinding): string | undefined {
@@ -494,7 +498,7 @@ export async function runPipeline(scope: AuditScope, deps: PipelineDeps): Promis
       priors.clear();
       storeKnown.clear();
       sweepCandidates.length = 0;
-      errors.push({ source: "store", code: (error as PlatformError).code ?? awsErrorCode(error), message: (error as Error).message });
+      errors.push(storeError(error));
       log?.error("MongoDB unavailable: findings still go to Security Hub; the run is partial", { alarm: "FindingsStoreUnavailable", runId, error: (error as Error).message });
     }
   }
@@ -644,7 +648,7 @@ export async function runPipeline(scope: AuditScope, deps: PipelineDeps): Promis
       for (const [id, p] of await deps.store.priorByIds(missing)) priors.set(id, p);
     } catch (error) {
       storeState = "unavailable";
-      errors.push({ source: "store", code: (error as PlatformError).code ?? awsErrorCode(error), message: (error as Error).message });
+      errors.push(storeError(error));
     }
   }
   for (const { prior, reason } of toArchive) archive(prior.finding ? prior : (priors.get(prior.id) ?? prior), reason);
@@ -658,7 +662,7 @@ export async function runPipeline(scope: AuditScope, deps: PipelineDeps): Promis
       await deps.store.markPending(pendingIds);
     } catch (error) {
       storeState = "unavailable";
-      errors.push({ source: "store", code: (error as PlatformError).code ?? awsErrorCode(error), message: (error as Error).message });
+      errors.push(storeError(error));
       log?.error("MongoDB unavailable: findings still go to Security Hub; the run is partial", { alarm: "FindingsStoreUnavailable", runId, error: (error as Error).message });
     }
   }
@@ -712,7 +716,7 @@ export async function runPipeline(scope: AuditScope, deps: PipelineDeps): Promis
       await deps.store.upsertFindings(finalWrites);
       storeWrites = finalWrites.length;
       await Promise.all([
-        deps.store.recordRun(runDocument(runId, scope, started, finished, { ...counts, storeWrites }, errors, resendAll)),
+        deps.store.recordRun(runDocument(runId, scope, started, finished, status, { ...counts, storeWrites }, errors, resendAll)),
         deps.store.noteRun(
           { runId, startedAt: started.toISOString(), finishedAt: finished.toISOString() },
           reconciles ? { reconciledAt: readAt.toISOString() } : resendAll ? { dirtySince: finished.toISOString() } : {},
@@ -720,7 +724,7 @@ export async function runPipeline(scope: AuditScope, deps: PipelineDeps): Promis
       ]);
     } catch (error) {
       storeState = "unavailable";
-      errors.push({ source: "store", code: (error as PlatformError).code ?? awsErrorCode(error), message: (error as Error).message });
+      errors.push(storeError(error));
       log?.error("MongoDB write failed: Security Hub has every finding; the next run writes them again", { alarm: "FindingsStoreUnavailable", runId, error: (error as Error).message });
     }
   }
@@ -767,6 +771,7 @@ function runDocument(
   scope: AuditScope,
   started: Date,
   finished: Date,
+  status: RunSummary["status"],
   counts: Readonly<Record<string, number>>,
   errors: readonly RunError[],
   resendAll?: ResendReason,
@@ -778,7 +783,7 @@ function runDocument(
     scope: { ...(scope.buckets ? { buckets: [...scope.buckets] } : {}), ...(scope.regions ? { regions: [...scope.regions] } : {}) },
     startedAt: started.toISOString(),
     finishedAt: finished.toISOString(),
-    status: errors.some((e) => e.source !== "kms" && e.source !== "opa") ? "partial" : "complete",
+    status,
     counts,
     errors: errors.slice(0, 100).map((e) => ({ source: e.source, code: e.code, message: e.message.slice(0, 500) })),
     ...(resendAll ? { resendAll } : {}),

@@ -3,7 +3,7 @@
  * exercised where no MongoDB server can be installed. It speaks OP_MSG (and answers the legacy
  * OP_QUERY hello the driver may open with) and implements only what functions/shared/findings-store
  * uses: hello/ping/buildInfo/endSessions, insert, update (upsert, $set, $setOnInsert, $inc, $push
- * with $each/$slice), find (equality, $in, $ne, projection, limit), getMore/killCursors, delete,
+ * with $each/$slice), find (equality, $in, $nin, $ne, $eq, $exists, projection, limit), getMore/killCursors, delete,
  * createIndexes, listIndexes, drop/dropDatabase. `stop()` makes it go away mid-run.
  */
 import { connect, createServer, type Server, type Socket } from "node:net";
@@ -19,8 +19,6 @@ type Collection = Map<string, Document>;
 export interface MongoWireServer {
   readonly uri: string;
   readonly port: number;
-  /** Commands received, in order, e.g. `update`, `find`: for assertions. */
-  readonly commands: string[];
   /** Stored documents of a collection (deep copies). */
   documents(db: string, collection: string): Document[];
   /** Closes the listener and every open connection: the server "goes away". */
@@ -157,7 +155,6 @@ function applyUpdate(doc: Document, update: Document, inserting: boolean): void 
 export async function startMongoWireServer(): Promise<MongoWireServer> {
   const databases = new Map<string, Map<string, Collection>>();
   const indexes = new Map<string, Document[]>();
-  const commands: string[] = [];
   const sockets = new Set<Socket>();
   let connectionId = 0;
   // Open cursors: results are returned in batches, like a real server (which caps a reply at 16 MB).
@@ -214,7 +211,6 @@ export async function startMongoWireServer(): Promise<MongoWireServer> {
   const run = (body: Document, id: number): Document => {
     const name = Object.keys(body)[0]!;
     const db = (body.$db as string | undefined) ?? "admin";
-    commands.push(name);
     switch (name.toLowerCase()) {
       case "hello":
       case "ismaster":
@@ -426,7 +422,6 @@ export async function startMongoWireServer(): Promise<MongoWireServer> {
   return {
     uri: `mongodb://127.0.0.1:${port}/?directConnection=true`,
     port,
-    commands,
     documents: (db, name) => [...(databases.get(db)?.get(name)?.values() ?? [])].map((d) => clone(d)),
     stop: async () => {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));

@@ -267,10 +267,15 @@ describe("s3-auditor handler (real module, stubbed AWS, local KMS API and MongoD
       for (const f of input.Findings) hub.set(f.Id!, f);
       return { SuccessCount: input.Findings.length, FailedCount: 0, FailedFindings: [] };
     });
-    m.securityHub.on(GetFindingsCommand).callsFake((input: { Filters: { ProductArn: { Value: string }[]; ResourceId: { Value: string }[] } }) => {
-      const wanted = new Set(input.Filters.ResourceId.map((f) => f.Value));
-      const product = input.Filters.ProductArn[0]!.Value;
-      return { Findings: [...hub.values()].filter((f) => f.ProductArn === product && wanted.has(f.Resources![0]!.Id!)) };
+    // The two lookups the pipeline makes: prior state by ResourceId, and the unrecorded-findings check by ProductFields.
+    m.securityHub.on(GetFindingsCommand).callsFake((input: { Filters: { ProductArn: { Value: string }[]; ResourceId?: { Value: string }[]; ProductFields?: { Key: string; Value: string }[] } }) => {
+      const { ProductArn, ResourceId, ProductFields } = input.Filters;
+      const wanted = ResourceId && new Set(ResourceId.map((f) => f.Value));
+      return {
+        Findings: [...hub.values()].filter(
+          (f) => f.ProductArn === ProductArn[0]!.Value && (!wanted || wanted.has(f.Resources![0]!.Id!)) && (!ProductFields || ProductFields.every((pf) => f.ProductFields?.[pf.Key] === pf.Value)),
+        ),
+      };
     });
     m.securityHub.on(BatchUpdateFindingsCommand).rejects(new Error("no finding should be resolved in these runs"));
 
@@ -397,7 +402,9 @@ describe("s3-auditor handler (real module, stubbed AWS, local KMS API and MongoD
 
     expect(answer.status).to.equal("complete");
     expect(answer.errors).to.deep.equal([]);
-    expect(answer.counts).to.deep.include({ buckets: 0, kmsApiCalls: 0, archived: b2Ids.length, sent: b2Ids.length, failed: 0 });
+    // One GetFindings: the unrecorded-findings check, which finds nothing (MongoDB recorded the first run).
+    expect(answer.counts).to.deep.include({ buckets: 0, kmsApiCalls: 0, archived: b2Ids.length, sent: b2Ids.length, failed: 0, priorFallbackCalls: 1 });
+    expect(logLines().filter((l) => l.level === "WARN")).to.deep.equal([]);
     const sent = sentSince(from);
     expect(sent.map((f) => f.Id).sort()).to.deep.equal([...b2Ids].sort());
     for (const f of sent) {
