@@ -189,7 +189,7 @@ interface ZipEntry {
 }
 
 interface Bundle {
-  /** index.js and index.js.map, sorted by name. */
+  /** index.js and index.js.map (zipFiles puts them in name order). */
   readonly files: ZipEntry[];
   /** Every file esbuild read, relative to the root. */
   readonly inputs: string[];
@@ -253,7 +253,6 @@ async function bundleOne(root: string, name: string, options: BundleOptions): Pr
       files.push({ name: base, contents: Buffer.from(file.contents) });
     }
   }
-  files.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   return { files, inputs: Object.keys(metafile?.inputs ?? {}).sort(), seen };
 }
 

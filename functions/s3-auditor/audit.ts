@@ -5,6 +5,7 @@
 import type { CheckResult } from "../shared/check";
 import type { BucketAudit, S3AuditReport } from "../shared/audit-types";
 import { ACCOUNT_CHECKS, BUCKET_CHECKS } from "./checks/index";
+import { bucketNameOf } from "./checks/s3-bucket-cross-region-replication";
 import { defaultEncryptionKeyIds } from "./checks/s3-bucket-kms-encryption";
 import type { ScanContext } from "./checks/types";
 import { type Inventory, type InventoryDeps, type InventoryOptions, fetchInventory, scopeRegions } from "./inventory";
@@ -32,7 +33,7 @@ export function scanContext(inventory: Inventory): ScanContext {
     if (bucket.logging.ok && bucket.logging.value?.TargetBucket) addTo(logTargets, bucket.logging.value.TargetBucket, bucket.name);
     if (bucket.replication.ok) {
       for (const rule of bucket.replication.value?.Rules ?? []) {
-        const destination = rule.Destination?.Bucket?.replace(/^arn:[^:]*:s3:::/, "");
+        const destination = bucketNameOf(rule.Destination?.Bucket);
         if (rule.Status === "Enabled" && destination) addTo(replicationTargets, destination, bucket.name);
       }
     }

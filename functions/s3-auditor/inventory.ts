@@ -180,7 +180,7 @@ const THROTTLING_CODES = new Set([
   "EPIPE",
 ]);
 
-export function isRetryable(error: unknown): boolean {
+function isRetryable(error: unknown): boolean {
   if (THROTTLING_CODES.has(awsErrorCode(error))) return true;
   const status = (error as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
   return status === 429 || status === 500 || status === 502 || status === 503 || status === 504;
@@ -190,7 +190,7 @@ export function isRetryable(error: unknown): boolean {
 class BucketDeleted extends Error {}
 
 /** Bounds the number of tasks running at once; FIFO so early buckets finish first. */
-export class Limiter {
+class Limiter {
   private active = 0;
   private readonly waiting: (() => void)[] = [];
 
@@ -295,7 +295,7 @@ async function listBuckets(caller: Caller, client: SendingClient): Promise<Liste
 }
 
 /** S3 reports us-east-1 as an empty location and eu-west-1 as the legacy `EU`. */
-export function regionFromLocation(location: string | undefined | null): string {
+function regionFromLocation(location: string | undefined | null): string {
   if (!location) return "us-east-1";
   if (location === "EU") return "eu-west-1";
   return location;

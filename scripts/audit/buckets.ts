@@ -19,7 +19,7 @@ import { type CheckResult, SEVERITY_ORDER, type Severity } from "../../functions
 import { ValidationError } from "../../functions/shared/errors";
 import { REPLAY_CREDENTIALS, SnapshotRecorder, SnapshotReplayer, type SendingClient } from "../../functions/shared/snapshot";
 import { type Cell, type CliIo, EXIT_OK, SEVERITY_COLOR, STATUS_COLOR, collect, paint, processIo, renderTable as renderCells, reportError, sdkDefaultRegion, useColor } from "./cli";
-import { renderHtmlReport, summarize } from "./html-report";
+import { effectiveSeverity, renderHtmlReport, summarize } from "./html-report";
 
 export const SNAPSHOT_KIND = "s3-buckets";
 /** Exit code when a failed check reaches --fail-on. */
@@ -118,15 +118,11 @@ function progressBar(io: BucketsIo): ((done: number, total: number) => void) | u
   };
 }
 
-function severityOf(r: CheckResult): Severity {
-  return r.severity ?? s3CheckMetadata(r.checkId)?.severity ?? "INFORMATIONAL";
-}
-
 /** FAILED results whose severity reaches the threshold. */
 export function failingResults(report: S3AuditReport, threshold: Severity | undefined): CheckResult[] {
   if (!threshold) return [];
   const min = SEVERITY_ORDER.indexOf(threshold);
-  return [...report.account.results, ...report.buckets.flatMap((b) => b.results)].filter((r) => r.status === "FAILED" && SEVERITY_ORDER.indexOf(severityOf(r)) >= min);
+  return [...report.account.results, ...report.buckets.flatMap((b) => b.results)].filter((r) => r.status === "FAILED" && SEVERITY_ORDER.indexOf(effectiveSeverity(r, s3CheckMetadata)) >= min);
 }
 
 function renderTable(report: S3AuditReport, color: boolean): string {
@@ -134,7 +130,7 @@ function renderTable(report: S3AuditReport, color: boolean): string {
   const add = (resource: string, results: readonly CheckResult[]) => {
     for (const r of results) {
       if (r.status === "PASSED" || r.status === "NOT_APPLICABLE") continue;
-      const severity = severityOf(r);
+      const severity = effectiveSeverity(r, s3CheckMetadata);
       const verdict: Cell = r.status === "FAILED" ? { text: severity, color: SEVERITY_COLOR[severity] ?? STATUS_COLOR.FAILED } : { text: r.status, color: STATUS_COLOR[r.status] };
       rows.push([resource, s3CheckMetadata(r.checkId)?.securityHubControl ?? "", verdict, r.reason + (r.errorCode ? ` [${r.errorCode}]` : "")]);
     }
@@ -189,11 +185,12 @@ export async function runBuckets(options: BucketsCommandOptions, io: BucketsIo =
   try {
     if (options.fromSnapshot && options.saveSnapshot) throw new ValidationError("--from-snapshot and --save-snapshot cannot be combined: a replay records nothing new.");
     const { deps, recorder } = await auditDeps(options, io);
+    const onProgress = progressBar(io);
     const report = await auditBuckets(deps, {
       ...(options.bucket && options.bucket.length > 0 ? { buckets: options.bucket } : {}),
       ...(options.region ? { region: options.region } : {}),
       concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
-      ...(progressBar(io) ? { onProgress: progressBar(io) } : {}),
+      ...(onProgress ? { onProgress } : {}),
     });
     if (recorder && options.saveSnapshot) {
       await recorder.save(options.saveSnapshot);

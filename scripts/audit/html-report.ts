@@ -6,7 +6,7 @@
 import { type CheckMetadata, type CheckResult, SEVERITY_ORDER, type Severity } from "../../functions/shared/check";
 import type { S3AuditReport } from "../../functions/shared/audit-types";
 
-export function escapeHtml(value: unknown): string {
+function escapeHtml(value: unknown): string {
   return String(value).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
 }
 
@@ -26,7 +26,8 @@ export interface SeveritySummary {
   readonly notApplicable: number;
 }
 
-function effectiveSeverity(r: CheckResult, lookup: (id: string) => CheckMetadata | undefined): Severity {
+/** The result's own severity, else its check's, else INFORMATIONAL. */
+export function effectiveSeverity(r: CheckResult, lookup: (id: string) => CheckMetadata | undefined): Severity {
   return r.severity ?? lookup(r.checkId)?.severity ?? "INFORMATIONAL";
 }
 

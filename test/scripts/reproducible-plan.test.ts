@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
@@ -18,19 +18,24 @@ function bundle(timeZone: string): void {
   execFileSync(process.execPath, [TSX, "scripts/bundle.ts", "--force"], { cwd: ROOT, env: { ...process.env, TZ: timeZone }, stdio: "pipe" });
 }
 
-function synth(): string {
+/** Synthesises into a temporary folder and returns the function code Terraform would see. */
+function synthFunctionCode(): ReturnType<typeof functionCode> {
   const outdir = mkdtempSync(join(tmpdir(), "synth-"));
-  execFileSync(process.execPath, [TSX, "main.ts"], { cwd: ROOT, env: { ...process.env, CDKTF_OUTDIR: outdir, PLATFORM_ENV: "dev" }, stdio: "pipe" });
-  return outdir;
+  try {
+    execFileSync(process.execPath, [TSX, "main.ts"], { cwd: ROOT, env: { ...process.env, CDKTF_OUTDIR: outdir, PLATFORM_ENV: "dev" }, stdio: "pipe" });
+    return functionCode(outdir);
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
 }
 
 describe("re-bundling (reproducible plans)", () => {
   it("a forced re-bundle in another time zone leaves every function's code hash unchanged, so a plan shows no code change", function () {
     this.timeout(120000);
     bundle("UTC");
-    const before = functionCode(synth());
+    const before = synthFunctionCode();
     bundle("Pacific/Auckland");
-    const after = functionCode(synth());
+    const after = synthFunctionCode();
     expect(Object.keys(before)).to.have.length.greaterThan(1);
     expect(after).to.deep.equal(before);
   });

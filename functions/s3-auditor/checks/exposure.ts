@@ -14,8 +14,8 @@ import { type AccessReport, type Policy, type PublicGrant, type GuardedGrant, de
 import type { BucketInventory, PublicAccessBlockFlags } from "../inventory";
 import type { ScanContext } from "./types";
 
-export const ALL_USERS = "http://acs.amazonaws.com/groups/global/AllUsers";
-export const AUTHENTICATED_USERS = "http://acs.amazonaws.com/groups/global/AuthenticatedUsers";
+const ALL_USERS = "http://acs.amazonaws.com/groups/global/AllUsers";
+const AUTHENTICATED_USERS = "http://acs.amazonaws.com/groups/global/AuthenticatedUsers";
 
 export interface AccessKind {
   readonly label: "read" | "write";
@@ -50,6 +50,10 @@ export const WRITE: AccessKind = {
   ],
   aclPermissions: ["WRITE", "WRITE_ACP", "FULL_CONTROL"],
 };
+
+/** Every data action of READ and WRITE: "public at all" (S3.2/S3.3 policy status) and cross-account data access (S3.6). */
+export const DATA_OBJECT_ACTIONS: readonly string[] = [...READ.objectActions, ...WRITE.objectActions];
+export const DATA_BUCKET_ACTIONS: readonly string[] = [...READ.bucketActions, ...WRITE.bucketActions];
 
 export type ParsedPolicy = { readonly ok: true; readonly policy: Policy | null } | { readonly ok: false; readonly errorCode: string; readonly message?: string };
 
@@ -131,7 +135,7 @@ export function policyAccess(policy: Policy, ownerAccountId: string, bucketArn: 
 }
 
 /** One flag in effect: on at the account or at the bucket level; `undefined` when it cannot be known (a read failed). */
-export interface EffectiveFlag {
+interface EffectiveFlag {
   readonly on: boolean | undefined;
   /** Where it is on: `account`, `bucket`, or both. */
   readonly levels: readonly string[];
@@ -139,7 +143,7 @@ export interface EffectiveFlag {
   readonly errorCode?: string;
 }
 
-export function effectiveFlag(
+function effectiveFlag(
   flag: keyof PublicAccessBlockFlags,
   account: Fetched<PublicAccessBlockFlags | null>,
   bucket: Fetched<PublicAccessBlockFlags | null>,
@@ -203,7 +207,7 @@ export function judgeExposure(bucket: BucketInventory, context: ScanContext, kin
     for (const grant of access.guardedGrants) {
       guarded.push(`policy statement ${describeStatement(grant.statement)} allows ${grant.actions.join(", ")} to anyone, but ${grant.guardedBy.map(describeStatement).join(", ")} denies callers outside pinned values`);
     }
-    policyPublic = policyAccess(parsed.policy, context.account.accountId, bucket.arn, [...READ.objectActions, ...WRITE.objectActions], [...READ.bucketActions, ...WRITE.bucketActions]).isPublic;
+    policyPublic = policyAccess(parsed.policy, context.account.accountId, bucket.arn, DATA_OBJECT_ACTIONS, DATA_BUCKET_ACTIONS).isPublic;
   } else {
     policyPublic = false;
   }

@@ -2,7 +2,7 @@ import { type Check, type CheckMetadata, result } from "../../shared/check";
 import type { PublicAccessBlockFlags } from "../inventory";
 import { type AccountCheckInput, notAvailable, securityHubUrl } from "./types";
 
-export const PUBLIC_ACCESS_BLOCK_FLAGS = ["BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets"] as const;
+const PUBLIC_ACCESS_BLOCK_FLAGS = ["BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets"] as const;
 
 /** The flags of a configuration that are not on (all four when there is no configuration). */
 export function missingFlags(config: PublicAccessBlockFlags | null): string[] {

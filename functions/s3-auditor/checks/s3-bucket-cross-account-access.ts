@@ -10,7 +10,7 @@ import {
   statementCoversAction,
   statementCoversResource,
 } from "../../shared/policy";
-import { READ, WRITE, bucketPolicy, policyAccess } from "./exposure";
+import { DATA_BUCKET_ACTIONS, DATA_OBJECT_ACTIONS, bucketPolicy, policyAccess } from "./exposure";
 import { type BucketCheckInput, notAvailable, securityHubUrl } from "./types";
 
 /** The actions Security Hub S3.6 forbids to other accounts: they hand over control of the bucket. */
@@ -101,7 +101,7 @@ export const s3BucketCrossAccountAccess: Check<BucketCheckInput> = {
     if (parsed.policy === null) return result(metadata, "PASSED", `Bucket ${bucket.name} has no bucket policy, so no other account is granted access by one.`);
     const owner = context.account.accountId;
     const control = policyAccess(parsed.policy, owner, bucket.arn, CONTROL_OBJECT_ACTIONS, CONTROL_BUCKET_ACTIONS);
-    const data = policyAccess(parsed.policy, owner, bucket.arn, [...READ.objectActions, ...WRITE.objectActions], [...READ.bucketActions, ...WRITE.bucketActions]);
+    const data = policyAccess(parsed.policy, owner, bucket.arn, DATA_OBJECT_ACTIONS, DATA_BUCKET_ACTIONS);
     const dataGrants = data.crossAccountGrants.map((g) => ({ accountId: g.accountId, actions: g.actions, conditional: g.conditional }));
     const pinnedCallers = controlToPinnedCallers(parsed.policy, owner, bucket.arn);
     const offenders = [

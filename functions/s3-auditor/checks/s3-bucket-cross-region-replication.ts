@@ -13,7 +13,7 @@ const metadata: CheckMetadata = {
 };
 
 /** `arn:aws:s3:::name` → `name`. */
-function bucketNameOf(arn: string | undefined): string {
+export function bucketNameOf(arn: string | undefined): string {
   return (arn ?? "").replace(/^arn:[^:]*:s3:::/, "");
 }
 

@@ -29,7 +29,7 @@ const metadata: CheckMetadata = {
 const SAMPLE_ACTIONS = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket", "s3:PutBucketPolicy", "s3:GetBucketAcl", "s3:ZzUnlistedAction"];
 
 /** Holds for a plain-HTTP request: aws:SecureTransport false, in any spelling. */
-export function isInsecureTransportCondition(condition: Condition): boolean {
+function isInsecureTransportCondition(condition: Condition): boolean {
   if (conditionEquals(condition, "aws:SecureTransport", "false")) {
     // StringEquals is case-sensitive and the key's value is "false": "False" never matches, so that Deny never applies.
     return condition.baseOperator !== "StringEquals" || condition.values.every((v) => v === "false");

@@ -224,7 +224,6 @@ describe("S3 inventory", () => {
     s3.on(ListBucketsCommand).resolves({ Buckets: Array.from({ length: 20 }, (_, i) => ({ Name: `b${i}`, BucketRegion: "eu-west-1" })) });
     let inFlight = 0;
     let peak = 0;
-    s3.on(GetBucketLocationCommand).resolves({}); // unused, keeps the matcher list explicit
     s3.on(GetBucketVersioningCommand).callsFake(async () => {
       inFlight++;
       peak = Math.max(peak, inFlight);

@@ -3,6 +3,7 @@
  * would give for a described account. Used by the CLI tests and by bench/audit.ts.
  */
 import { SNAPSHOT_FORMAT, type Snapshot, type SnapshotCall, encode } from "../../../functions/shared/snapshot";
+import { ALL_ON, tlsPolicy } from "./fixtures";
 
 export type Answer = { readonly output: unknown } | { readonly error: string };
 
@@ -22,19 +23,10 @@ export interface AccountSpec {
   readonly pageSize?: number;
 }
 
-const ALL_ON = { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true };
-
-export function tlsOnlyPolicy(name: string): string {
-  return JSON.stringify({
-    Version: "2012-10-17",
-    Statement: [{ Sid: "DenyInsecureTransport", Effect: "Deny", Principal: "*", Action: "s3:*", Resource: [`arn:aws:s3:::${name}`, `arn:aws:s3:::${name}/*`], Condition: { Bool: { "aws:SecureTransport": "false" } } }],
-  });
-}
-
 /** The answers of a bucket that passes every check (MFA delete aside: it has lifecycle rules). */
 export function wellConfigured(name: string, accountId: string, region: string): Record<string, Answer> {
   return {
-    GetBucketPolicy: { output: { Policy: tlsOnlyPolicy(name) } },
+    GetBucketPolicy: { output: { Policy: JSON.stringify({ Version: "2012-10-17", Statement: [tlsPolicy(name)] }) } },
     GetBucketPolicyStatus: { output: { PolicyStatus: { IsPublic: false } } },
     GetBucketOwnershipControls: { output: { OwnershipControls: { Rules: [{ ObjectOwnership: "BucketOwnerEnforced" }] } } },
     GetBucketAcl: { output: { Owner: { ID: "owner" }, Grants: [] } },

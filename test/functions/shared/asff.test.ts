@@ -12,16 +12,9 @@ import {
   type FindingResource,
   type PriorFinding,
 } from "../../../functions/shared/asff";
+import { s3BucketVersioningEnabled } from "../../../functions/s3-auditor/checks/s3-bucket-versioning-enabled";
 
-const metadata: CheckMetadata = {
-  id: "s3_bucket_versioning_enabled",
-  title: "S3 bucket has versioning enabled",
-  severity: "LOW",
-  securityHubControl: "S3.14",
-  resourceType: "AwsS3Bucket",
-  description: "Versioning keeps every version of every object.",
-  remediation: { text: "Enable versioning.", url: "https://docs.aws.amazon.com/AmazonS3/latest/userguide/Versioning.html" },
-};
+const metadata = s3BucketVersioningEnabled.metadata;
 const lookup = (id: string) => (id === metadata.id ? metadata : undefined);
 const product = { accountId: "111122223333", partition: "aws", region: "eu-west-1" };
 const bucket: FindingResource = { type: "AwsS3Bucket", id: "arn:aws:s3:::my-bucket", partition: "aws", region: "eu-central-1" };
