@@ -13,6 +13,7 @@ import { Alarm } from "./constructs/alarm";
 import { serviceTrustPolicy } from "./constructs/policy-document";
 import { EventTrigger } from "./constructs/event-trigger";
 import { BUCKET_CHANGE_EVENTS } from "../functions/s3-auditor/change-events";
+import { METRICS_FUNCTION, METRICS_NAMESPACE } from "../functions/s3-auditor/metrics";
 
 /** The KMS auditor's API routes; the S3 auditor and people may invoke exactly these. */
 export const KMS_AUDIT_ROUTES = ["health", "audit-key", "key-info"] as const;
@@ -182,9 +183,9 @@ export class CspmStack extends PlatformStack {
       name: `${this.prefix}-s3-auditor-partial-runs`,
       description: "An audit run was partial (MongoDB unreachable, Security Hub rejected findings or the KMS audit API failed); the next run catches up.",
       topic: this.alarmTopic,
-      namespace: "CSPM",
+      namespace: METRICS_NAMESPACE,
       metricName: "RunPartial",
-      dimensions: { Function: "cspm-s3-auditor" },
+      dimensions: { Function: METRICS_FUNCTION },
       statistic: "Maximum",
     });
 

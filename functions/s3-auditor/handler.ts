@@ -17,6 +17,7 @@ import { TokenBucket } from "../shared/security-hub";
 import { auditInventory, type AuditDeps } from "./audit";
 import { s3CheckMetadata } from "./checks/index";
 import { parseTrigger } from "./events";
+import { METRICS_FUNCTION } from "./metrics";
 import { fetchInventory } from "./inventory";
 import { KmsAuditApiClient } from "./kms-api-client";
 import { emfMetrics, runPipeline, type AuditOutput, type AuditScope } from "./pipeline";
@@ -70,7 +71,7 @@ export function loadHandlerConfig(env: NodeJS.ProcessEnv = process.env): Handler
 }
 
 const config = loadHandlerConfig();
-const logger = new Logger({ serviceName: "cspm-s3-auditor" });
+const logger = new Logger({ serviceName: METRICS_FUNCTION });
 const credentials = fromNodeProviderChain();
 
 function perRegion<C>(make: (region: string) => C): (region: string) => C {
@@ -142,6 +143,6 @@ export async function handler(event: unknown): Promise<unknown> {
     logger,
   });
   // Embedded metric format: CloudWatch turns this log line into the metrics the alarms watch.
-  process.stdout.write(JSON.stringify(emfMetrics(summary, "cspm-s3-auditor")) + "\n");
+  process.stdout.write(JSON.stringify(emfMetrics(summary, METRICS_FUNCTION)) + "\n");
   return { runId: summary.runId, status: summary.status, counts: summary.counts, errors: summary.errors.slice(0, 20) };
 }

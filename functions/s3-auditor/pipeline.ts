@@ -8,6 +8,7 @@
  * MongoDB failing never stops Security Hub from getting every finding, it makes the run partial.
  */
 import { createHash, randomUUID } from "node:crypto";
+import { METRICS_NAMESPACE } from "./metrics";
 import type { AwsSecurityFinding } from "@aws-sdk/client-securityhub";
 import type { BucketAudit, KeyAudit, S3AuditReport } from "../shared/audit-types";
 import {
@@ -758,7 +759,7 @@ export function emfMetrics(summary: RunSummary, functionName: string): Record<st
   return {
     _aws: {
       Timestamp: Date.parse(summary.finishedAt),
-      CloudWatchMetrics: [{ Namespace: "CSPM", Dimensions: [["Function"]], Metrics: Object.keys(values).map((Name) => ({ Name, Unit: "Count" })) }],
+      CloudWatchMetrics: [{ Namespace: METRICS_NAMESPACE, Dimensions: [["Function"]], Metrics: Object.keys(values).map((Name) => ({ Name, Unit: "Count" })) }],
     },
     Function: functionName,
     runId: summary.runId,
