@@ -5,7 +5,7 @@
  */
 import { DescribeKeyCommand, GetKeyPolicyCommand, GetKeyRotationStatusCommand, KMSClient, type KeyMetadata } from "@aws-sdk/client-kms";
 import { mockClient } from "aws-sdk-client-mock";
-import type { ApiGatewayProxyEvent, ApiGatewayProxyResult, LambdaContext } from "../functions/shared/http";
+import type { ApiGatewayProxyEvent, ApiGatewayProxyResult, LambdaContext } from "../functions/shared/platform/http";
 import { operationOf } from "../functions/shared/snapshot";
 
 const ACCOUNT = "111111111111";

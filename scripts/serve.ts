@@ -9,9 +9,9 @@ import type { AddressInfo } from "node:net";
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { Command, InvalidArgumentError } from "commander";
-import { ValidationError } from "../functions/shared/errors";
+import { ValidationError } from "../functions/shared/platform/errors";
 import { sdkDefaultRegion } from "./audit/cli";
-import type { ApiGatewayProxyEvent, ApiGatewayProxyResult, LambdaContext } from "../functions/shared/http";
+import type { ApiGatewayProxyEvent, ApiGatewayProxyResult, LambdaContext } from "../functions/shared/platform/http";
 
 export type ProxyHandler = (event: ApiGatewayProxyEvent, context: LambdaContext) => Promise<ApiGatewayProxyResult>;
 

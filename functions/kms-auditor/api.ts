@@ -1,6 +1,6 @@
 /** The KMS auditor's routes: request schemas and what each route does, over injected dependencies. */
 import * as z from "zod";
-import { route, type LambdaContext, type Route } from "../shared/http";
+import { route, type LambdaContext, type Route } from "../shared/platform/http";
 import { auditKey, CHECK_IDS } from "./audit";
 import { fetchKeyInfo, type KmsDeps } from "./fetch";
 import { ACCOUNT_ID, parseKeyRef, REGION } from "./key-ref";

@@ -4,7 +4,7 @@
  */
 import type { KeyMetadata } from "@aws-sdk/client-kms";
 import { result, type CheckMetadata, type CheckResult, type Fetched } from "../shared/check";
-import { evaluateAccess, parsePolicy, PolicyParseError, type AccessReport } from "../shared/policy";
+import { evaluateAccess, parsePolicy, PolicyParseError, type AccessReport } from "../shared/iam-policy/policy";
 import type { KeyRef } from "./key-ref";
 
 export interface RotationStatus {

@@ -12,9 +12,9 @@ import {
   type KeyMetadata,
   type KMSClient,
 } from "@aws-sdk/client-kms";
-import { awsErrorCode, NotFoundError } from "../shared/errors";
+import { awsErrorCode, NotFoundError } from "../shared/platform/errors";
 import type { Fetched } from "../shared/check";
-import { HttpError } from "../shared/http";
+import { HttpError } from "../shared/platform/http";
 import { replicaPrimary, rotationApplicability, type AuditParams, type KeyFacts, type RotationStatus } from "./facts";
 import type { KeyRef } from "./key-ref";
 

@@ -4,8 +4,8 @@
  */
 import { Logger } from "@aws-lambda-powertools/logger";
 import { STSClient } from "@aws-sdk/client-sts";
-import { optionalEnv, requiredEnv } from "../shared/env";
-import { createHandler } from "../shared/http";
+import { optionalEnv, requiredEnv } from "../shared/platform/env";
+import { createHandler } from "../shared/platform/http";
 import { kmsAuditorRoutes } from "./api";
 import { callerAccount, kmsClientCache } from "./clients";
 import { accountFromFunctionArn } from "./key-ref";

@@ -2,7 +2,7 @@
  * Parsing of the `key_id` callers send (key id, key ARN, alias name, alias ARN) and resolution of
  * the region and account it refers to.
  */
-import { ValidationError } from "../shared/errors";
+import { ValidationError } from "../shared/platform/errors";
 
 export type KeyRefForm = "key-id" | "key-arn" | "alias-name" | "alias-arn";
 

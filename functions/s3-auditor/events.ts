@@ -7,7 +7,7 @@
  */
 // zod/mini: the same validation with a tree-shakable API, ~80 KiB less in this bundle than classic zod.
 import * as z from "zod/mini";
-import { ValidationError } from "../shared/errors";
+import { ValidationError } from "../shared/platform/errors";
 import type { AuditScope } from "./pipeline";
 import { BUCKET_CHANGE_EVENTS } from "./change-events";
 

@@ -45,7 +45,7 @@ import {
 import { GetPublicAccessBlockCommand as GetAccountPublicAccessBlockCommand } from "@aws-sdk/client-s3-control";
 import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
 import type { Fetched } from "../shared/check";
-import { PlatformError, awsErrorCode } from "../shared/errors";
+import { PlatformError, awsErrorCode } from "../shared/platform/errors";
 import type { SendingClient } from "../shared/snapshot";
 
 /** The four Block Public Access flags, as S3 and S3 Control return them. */

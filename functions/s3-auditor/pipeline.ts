@@ -25,7 +25,7 @@ import {
   type PriorFinding,
 } from "../shared/asff";
 import { SEVERITY_ORDER, type CheckMetadata, type CheckResult, type Fetched, type Severity } from "../shared/check";
-import { PlatformError, awsErrorCode } from "../shared/errors";
+import { PlatformError, awsErrorCode } from "../shared/platform/errors";
 import type { AuditRunDocument, FindingWrite, FindingsStore, PipelineState, PriorRecord, RunWindow } from "../shared/findings-store";
 import {
   fetchPriorFindings,

@@ -12,7 +12,7 @@
 import { createHash } from "node:crypto";
 import type { AwsSecurityFinding, ComplianceStatus, Partition, RecordState, SeverityLabel } from "@aws-sdk/client-securityhub";
 import type { CheckMetadata, CheckResult, CheckStatus, ResourceType, Severity } from "./check";
-import { PlatformError } from "./errors";
+import { PlatformError } from "./platform/errors";
 
 export const ASFF_SCHEMA_VERSION = "2018-10-08";
 export const FINDING_TYPE = "Software and Configuration Checks/AWS Security Best Practices";

@@ -20,7 +20,7 @@ import type { AwsSecurityFinding } from "@aws-sdk/client-securityhub";
 import { MongoClient, type AnyBulkWriteOperation, type Collection, type Db, type MongoClientOptions } from "mongodb";
 import type { ResourceType, Severity } from "./check";
 import type { FindingComplianceStatus, PriorFinding } from "./asff";
-import { ConfigurationError, PlatformError, awsErrorCode } from "./errors";
+import { ConfigurationError, PlatformError, awsErrorCode } from "./platform/errors";
 
 export const FINDINGS_COLLECTION = "findings";
 export const AUDIT_RUNS_COLLECTION = "audit_runs";

@@ -11,7 +11,7 @@ import {
   type SecurityHubClient,
 } from "@aws-sdk/client-securityhub";
 import type { FindingComplianceStatus, PriorFinding } from "./asff";
-import { awsErrorCode } from "./errors";
+import { awsErrorCode } from "./platform/errors";
 
 export const MAX_FINDINGS_PER_CALL = 100;
 /** 6 MB per request, less room for the envelope. */

@@ -8,7 +8,7 @@
  * network or credentials are needed; paginators work unchanged because they call `send`.
  */
 import { readFile, writeFile } from "node:fs/promises";
-import { ValidationError } from "./errors";
+import { ValidationError } from "./platform/errors";
 
 export const SNAPSHOT_FORMAT = "cspm-snapshot/1";
 

@@ -16,7 +16,7 @@ import { DEFAULT_CONCURRENCY } from "../../functions/s3-auditor/inventory";
 import { accountResourceId, buildFinding } from "../../functions/shared/asff";
 import type { S3AuditReport } from "../../functions/shared/audit-types";
 import { type CheckResult, SEVERITY_ORDER, type Severity } from "../../functions/shared/check";
-import { ValidationError } from "../../functions/shared/errors";
+import { ValidationError } from "../../functions/shared/platform/errors";
 import { REPLAY_CREDENTIALS, SnapshotRecorder, SnapshotReplayer, type SendingClient } from "../../functions/shared/snapshot";
 import { type Cell, type CliIo, EXIT_OK, SEVERITY_COLOR, STATUS_COLOR, collect, paint, processIo, renderTable as renderCells, reportError, sdkDefaultRegion, useColor } from "./cli";
 import { effectiveSeverity, renderHtmlReport, summarize } from "./html-report";

@@ -5,7 +5,7 @@
 import { STSClient } from "@aws-sdk/client-sts";
 import type { CommanderError } from "commander";
 import type { CheckStatus, Severity } from "../../functions/shared/check";
-import { PlatformError, ValidationError } from "../../functions/shared/errors";
+import { PlatformError, ValidationError } from "../../functions/shared/platform/errors";
 
 export const EXIT_OK = 0;
 /** The audit could not run (AWS unreachable, no credentials, a key that does not exist ...). */

@@ -7,7 +7,7 @@ import { KMSClient, paginateListKeys } from "@aws-sdk/client-kms";
 import { STSClient } from "@aws-sdk/client-sts";
 import { Command, Option } from "commander";
 import type { KeyAudit } from "../../functions/shared/audit-types";
-import { ValidationError } from "../../functions/shared/errors";
+import { ValidationError } from "../../functions/shared/platform/errors";
 import { REPLAY_CREDENTIALS, SnapshotRecorder, SnapshotReplayer } from "../../functions/shared/snapshot";
 import { auditKey, judgeKey } from "../../functions/kms-auditor/audit";
 import { callerAccount, kmsClientCache } from "../../functions/kms-auditor/clients";

@@ -1,5 +1,5 @@
 import { result, type Check, type CheckMetadata } from "../../shared/check";
-import { describeStatement } from "../../shared/policy";
+import { describeStatement } from "../../shared/iam-policy/policy";
 import { analyseKeyPolicy, listForHumans, type KeyFacts } from "../facts";
 
 export const metadata: CheckMetadata = {

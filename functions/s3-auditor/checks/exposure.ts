@@ -9,8 +9,8 @@
  * Used by the public read (S3.2), public write (S3.3) and cross-account (S3.6) checks.
  */
 import type { Fetched } from "../../shared/check";
-import { awsErrorCode } from "../../shared/errors";
-import { type AccessReport, type Policy, type PublicGrant, type GuardedGrant, describeStatement, evaluateAccess, parsePolicy } from "../../shared/policy";
+import { awsErrorCode } from "../../shared/platform/errors";
+import { type AccessReport, type Policy, type PublicGrant, type GuardedGrant, describeStatement, evaluateAccess, parsePolicy } from "../../shared/iam-policy/policy";
 import type { BucketInventory, PublicAccessBlockFlags } from "../inventory";
 import type { ScanContext } from "./types";
 

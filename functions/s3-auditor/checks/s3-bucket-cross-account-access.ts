@@ -9,7 +9,7 @@ import {
   isPinningCondition,
   statementCoversAction,
   statementCoversResource,
-} from "../../shared/policy";
+} from "../../shared/iam-policy/policy";
 import { DATA_BUCKET_ACTIONS, DATA_OBJECT_ACTIONS, bucketPolicy, policyAccess } from "./exposure";
 import { type BucketCheckInput, notAvailable, securityHubUrl } from "./types";
 

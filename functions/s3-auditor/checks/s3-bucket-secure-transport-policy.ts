@@ -7,7 +7,7 @@ import {
   describeStatement,
   statementCoversAction,
   statementCoversResource,
-} from "../../shared/policy";
+} from "../../shared/iam-policy/policy";
 import { bucketPolicy, objectSamples } from "./exposure";
 import { type BucketCheckInput, notAvailable, securityHubUrl } from "./types";
 

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { ValidationError } from "../../../functions/shared/errors";
+import { ValidationError } from "../../../functions/shared/platform/errors";
 import { parseTrigger } from "../../../functions/s3-auditor/events";
 
 const defaults = { regions: ["eu-west-1", "eu-central-1"] };

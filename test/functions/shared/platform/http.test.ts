@@ -1,8 +1,8 @@
 import { expect } from "chai";
 import type { Logger } from "@aws-lambda-powertools/logger";
 import { z } from "zod";
-import { NotFoundError, ValidationError } from "../../../functions/shared/errors";
-import { createHandler, HttpError, route, type ApiGatewayProxyEvent } from "../../../functions/shared/http";
+import { NotFoundError, ValidationError } from "../../../../functions/shared/platform/errors";
+import { createHandler, HttpError, route, type ApiGatewayProxyEvent } from "../../../../functions/shared/platform/http";
 
 function capturingLogger() {
   const entries: { level: string; message: string; extra: Record<string, unknown> }[] = [];

@@ -16,7 +16,7 @@ import {
   statementCoversResource,
   statementIsPinned,
   type Condition,
-} from "../../../functions/shared/policy";
+} from "../../../../functions/shared/iam-policy/policy";
 
 const OWNER = "111111111111";
 const OTHER = "222222222222";

@@ -14,7 +14,7 @@
  * NotAction and NotResource, and only treats a condition as restricting the caller when it pins a
  * fixed, wildcard-free value (an `IfExists` condition never pins: the key can be absent).
  */
-import { ValidationError } from "./errors";
+import { ValidationError } from "../platform/errors";
 
 // ---------------------------------------------------------------------------------------------
 // Types
