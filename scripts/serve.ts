@@ -23,6 +23,18 @@ export interface ServeOptions {
   readonly functionName?: string;
   /** Bodies larger than this are refused before reaching the handler, as API Gateway does at 10 MB. @default 10485760 */
   readonly maxRequestBytes?: number;
+  /**
+   * What API Gateway decides before the function runs (IAM authorization, throttling): an answer
+   * to send instead of calling the handler, or undefined to call it. Tests verify SigV4 here.
+   */
+  readonly gateway?: (req: IncomingMessage, body: Buffer) => Promise<GatewayAnswer | undefined>;
+}
+
+/** An answer API Gateway gives on its own: `{"message": ...}` with a status, e.g. 403 or 429. */
+export interface GatewayAnswer {
+  readonly statusCode: number;
+  readonly message: string;
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 export interface RunningServer {
@@ -112,8 +124,8 @@ function send(res: ServerResponse, statusCode: number, headers: Record<string, s
   res.end(body);
 }
 
-function gatewayError(res: ServerResponse, statusCode: number, message: string, requestId: string): void {
-  send(res, statusCode, { "content-type": "application/json", "x-amzn-requestid": requestId }, JSON.stringify({ message }));
+function gatewayError(res: ServerResponse, statusCode: number, message: string, requestId: string, headers: Readonly<Record<string, string>> = {}): void {
+  send(res, statusCode, { ...headers, "content-type": "application/json", "x-amzn-requestid": requestId }, JSON.stringify({ message }));
 }
 
 /** Starts serving `handler`; use port 0 for an ephemeral port (tests). */
@@ -126,6 +138,8 @@ export async function startServer(handler: ProxyHandler, options: ServeOptions):
     try {
       const body = await readBody(req, maxRequestBytes);
       if (!body) return gatewayError(res, 413, "Request Too Long", requestId);
+      const refused = await options.gateway?.(req, body);
+      if (refused) return gatewayError(res, refused.statusCode, refused.message, requestId, refused.headers);
       const event = toProxyEvent(req, body, requestId);
       const result = await handler(event, { awsRequestId: randomUUID(), functionName });
       if (!result || typeof result.statusCode !== "number") return gatewayError(res, 502, "Internal server error", requestId);

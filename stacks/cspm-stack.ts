@@ -12,11 +12,8 @@ import { IamRestApi } from "./constructs/rest-api";
 import { Alarm } from "./constructs/alarm";
 import { serviceTrustPolicy } from "./constructs/policy-document";
 import { EventTrigger } from "./constructs/event-trigger";
-import { BUCKET_CHANGE_EVENTS } from "../functions/s3-auditor/change-events";
-import { METRICS_FUNCTION, METRICS_NAMESPACE } from "../functions/s3-auditor/metrics";
-
-/** The KMS auditor's API routes; the S3 auditor and people may invoke exactly these. */
-export const KMS_AUDIT_ROUTES = ["health", "audit-key", "key-info"] as const;
+import { KMS_AUDIT_METHOD, KMS_AUDIT_ROUTE_NAMES } from "../functions/shared/contracts/kms-audit-api";
+import { BUCKET_CHANGE_PATTERN, METRIC_DIMENSIONS, METRICS_NAMESPACE, S3_AUDITOR_METRICS } from "../functions/shared/contracts/s3-auditor";
 
 /** Read-only S3 configuration calls the bucket checks need (IAM action names, which differ from API names). */
 export const S3_AUDIT_ACTIONS = [
@@ -92,7 +89,7 @@ export class CspmStack extends PlatformStack {
     this.kmsAuditApi = new IamRestApi(this, "kms-audit-api", {
       name: `${this.prefix}-kms-audit`,
       description: "KMS key audit API (IAM authorization)",
-      routes: KMS_AUDIT_ROUTES.map((path) => ({ method: "POST" as const, path, handler: this.kmsAuditor })),
+      routes: KMS_AUDIT_ROUTE_NAMES.map((path) => ({ method: KMS_AUDIT_METHOD, path, handler: this.kmsAuditor })),
       kmsKey: this.kmsKey,
       logRetentionDays,
       rateLimit: config.cspm.apiThrottle.rateLimit,
@@ -170,12 +167,7 @@ export class CspmStack extends PlatformStack {
       name: `${this.prefix}-bucket-change-audit`,
       description: "Audits a bucket when CloudTrail records a change to its configuration",
       target: auditor,
-      eventPattern: {
-        source: ["aws.s3"],
-        "detail-type": ["AWS API Call via CloudTrail"],
-        // A call that failed changed nothing: no audit (and no way to trigger runs by spamming denied calls).
-        detail: { eventSource: ["s3.amazonaws.com"], eventName: [...BUCKET_CHANGE_EVENTS], errorCode: [{ exists: false }] },
-      },
+      eventPattern: BUCKET_CHANGE_PATTERN,
     });
 
     Alarm.onFunctionErrors(this, "s3-auditor-errors", auditor, this.alarmTopic, "The S3 auditor failed (unhandled error or timeout).");
@@ -184,8 +176,8 @@ export class CspmStack extends PlatformStack {
       description: "An audit run was partial (MongoDB unreachable, Security Hub rejected findings or the KMS audit API failed); the next run catches up.",
       topic: this.alarmTopic,
       namespace: METRICS_NAMESPACE,
-      metricName: "RunPartial",
-      dimensions: { Function: METRICS_FUNCTION },
+      metricName: S3_AUDITOR_METRICS.runPartial,
+      dimensions: METRIC_DIMENSIONS,
       statistic: "Maximum",
     });
 

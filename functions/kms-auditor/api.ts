@@ -1,35 +1,9 @@
 /** The KMS auditor's routes: request schemas and what each route does, over injected dependencies. */
-import * as z from "zod";
+import { auditKeyRequest, healthRequest, KMS_AUDIT_METHOD, KMS_AUDIT_ROUTES, keyInfoRequest, type HealthResponse } from "../shared/contracts/kms-audit-api";
 import { route, type LambdaContext, type Route } from "../shared/platform/http";
 import { auditKey, CHECK_IDS } from "./audit";
 import { fetchKeyInfo, type KmsDeps } from "./fetch";
-import { ACCOUNT_ID, parseKeyRef, REGION } from "./key-ref";
-
-const keyId = z.string().min(1, "must not be empty").max(2048, "is too long");
-const region = z.string().regex(REGION, "must be an AWS region name such as eu-west-1");
-const accountId = z.string().regex(ACCOUNT_ID, "must be a 12-digit AWS account id");
-
-export const healthBody = z.strictObject({ action: z.literal("health").optional() });
-
-export const auditKeyBody = z.strictObject({
-  action: z.literal("audit_key"),
-  key_id: keyId,
-  account_id: accountId.optional(),
-  region: region.optional(),
-  additional_params: z
-    .strictObject({
-      /** Accounts whose access to the key is expected (kms_key_cross_account_access). */
-      trusted_accounts: z.array(accountId).max(100).optional(),
-    })
-    .optional(),
-});
-
-export const keyInfoBody = z.strictObject({
-  action: z.literal("get_key_info"),
-  key_id: keyId,
-  account_id: accountId.optional(),
-  region: region.optional(),
-});
+import { parseKeyRef } from "./key-ref";
 
 export interface ApiConfig {
   readonly region: string;
@@ -43,21 +17,21 @@ export function kmsAuditorRoutes(config: ApiConfig): Route[] {
     parseKeyRef(body.key_id, { region: body.region, accountId: body.account_id, defaultRegion: config.region });
   return [
     route({
-      method: "POST",
-      path: "/health",
-      body: healthBody,
-      handle: () => ({ status: "ok", version: config.version, region: config.region, checks: CHECK_IDS }),
+      method: KMS_AUDIT_METHOD,
+      path: `/${KMS_AUDIT_ROUTES.health}`,
+      body: healthRequest,
+      handle: (): HealthResponse => ({ status: "ok", version: config.version, region: config.region, checks: [...CHECK_IDS] }),
     }),
     route({
-      method: "POST",
-      path: "/audit-key",
-      body: auditKeyBody,
+      method: KMS_AUDIT_METHOD,
+      path: `/${KMS_AUDIT_ROUTES.auditKey}`,
+      body: auditKeyRequest,
       handle: ({ body, context }) => auditKey(config.deps(context), keyRefOf(body), { trustedAccounts: body.additional_params?.trusted_accounts ?? [] }),
     }),
     route({
-      method: "POST",
-      path: "/key-info",
-      body: keyInfoBody,
+      method: KMS_AUDIT_METHOD,
+      path: `/${KMS_AUDIT_ROUTES.keyInfo}`,
+      body: keyInfoRequest,
       handle: ({ body, context }) => fetchKeyInfo(config.deps(context), keyRefOf(body)),
     }),
   ];

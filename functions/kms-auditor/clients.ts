@@ -1,14 +1,11 @@
 /** SDK clients, one per region, created once per container; the caller's account, resolved once. */
 import { KMSClient } from "@aws-sdk/client-kms";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
+import { regionalClients, type ClientCacheOptions } from "../shared/platform/aws-clients";
 
-export function kmsClientCache(make: (region: string) => KMSClient = (region) => new KMSClient({ region, maxAttempts: 3 })): (region: string) => KMSClient {
-  const clients = new Map<string, KMSClient>();
-  return (region) => {
-    let client = clients.get(region);
-    if (!client) clients.set(region, (client = make(region)));
-    return client;
-  };
+/** KMS clients per region with the platform's retry policy, bounded (functions/shared/platform/aws-clients.ts). */
+export function kmsClientCache(options: ClientCacheOptions = {}): (region: string) => KMSClient {
+  return regionalClients((config) => new KMSClient(config), options);
 }
 
 /** The caller's account via STS GetCallerIdentity (needs no IAM permission), cached; a failure is retried next time. */

@@ -2,6 +2,7 @@
  * Parsing of the `key_id` callers send (key id, key ARN, alias name, alias ARN) and resolution of
  * the region and account it refers to.
  */
+import { ACCOUNT_ID_PATTERN, REGION_PATTERN } from "../shared/contracts/kms-audit-api";
 import { ValidationError } from "../shared/platform/errors";
 
 export type KeyRefForm = "key-id" | "key-arn" | "alias-name" | "alias-arn";
@@ -20,8 +21,8 @@ export interface KeyRef {
 const KEY_ID = /^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$/i;
 const ALIAS_NAME = /^alias\/[a-zA-Z0-9/_-]{1,250}$/;
 const ARN = /^arn:(aws|aws-cn|aws-us-gov|aws-iso|aws-iso-b|aws-iso-e|aws-iso-f|aws-eusc):kms:([^:]*):([^:]*):(.+)$/;
-export const REGION = /^[a-z]{2}(?:-[a-z]+)+-\d{1,2}$/;
-export const ACCOUNT_ID = /^\d{12}$/;
+const REGION = REGION_PATTERN;
+const ACCOUNT_ID = ACCOUNT_ID_PATTERN;
 
 function badKey(input: string, why: string): ValidationError {
   const shown = input.length > 80 ? `${input.slice(0, 80)}...` : input;

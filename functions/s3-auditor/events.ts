@@ -9,34 +9,8 @@
 import * as z from "zod/mini";
 import { ValidationError } from "../shared/platform/errors";
 import type { AuditScope } from "./pipeline";
-import { BUCKET_CHANGE_EVENTS } from "./change-events";
+import { cloudTrailEvent, directInvocation, scheduledEvent } from "../shared/contracts/s3-auditor";
 
-
-// Legacy us-east-1 buckets may have upper case and underscores, so be generous but bounded.
-const bucketName = z.string().check(z.regex(/^[a-zA-Z0-9._-]{1,255}$/, "not a bucket name"));
-
-const scheduledEvent = z.object({
-  "detail-type": z.literal("Scheduled Event"),
-  source: z.literal("aws.events"),
-  time: z.optional(z.string()),
-  resources: z.optional(z.array(z.string())),
-});
-
-const cloudTrailEvent = z.object({
-  "detail-type": z.literal("AWS API Call via CloudTrail"),
-  source: z.literal("aws.s3"),
-  detail: z.object({
-    eventSource: z.literal("s3.amazonaws.com"),
-    eventName: z.enum(BUCKET_CHANGE_EVENTS),
-    awsRegion: z.optional(z.string()),
-    errorCode: z.optional(z.string()),
-    requestParameters: z.looseObject({ bucketName }),
-  }),
-});
-
-const directInvocation = z.strictObject({
-  buckets: z.array(bucketName).check(z.minLength(1, "name at least one bucket"), z.maxLength(1000, "at most 1000 buckets per invocation")),
-});
 
 export interface TriggerDefaults {
   /** Regions a scheduled run audits. */

@@ -46,6 +46,7 @@ import { GetPublicAccessBlockCommand as GetAccountPublicAccessBlockCommand } fro
 import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
 import type { Fetched } from "../shared/check";
 import { PlatformError, awsErrorCode } from "../shared/platform/errors";
+import { createLimiter, mapWithConcurrency } from "../shared/platform/concurrency";
 import type { SendingClient } from "../shared/snapshot";
 
 /** The four Block Public Access flags, as S3 and S3 Control return them. */
@@ -123,10 +124,6 @@ export interface InventoryDeps {
   s3(region: string): SendingClient;
   s3Control(region: string): SendingClient;
   sts(region: string): SendingClient;
-  /** Injected for tests; defaults to setTimeout. */
-  sleep?(ms: number): Promise<void>;
-  /** Injected for tests; defaults to Math.random. */
-  random?(): number;
 }
 
 export interface InventoryOptions {
@@ -138,17 +135,12 @@ export interface InventoryOptions {
   readonly regions?: readonly string[];
   /** AWS calls in flight at once. @default 16 */
   readonly concurrency?: number;
-  /** Attempts per call on throttling / server errors. @default 6 */
-  readonly maxAttempts?: number;
   /** Called after each bucket is fetched. */
   onProgress?(done: number, total: number): void;
 }
 
 export const DEFAULT_CONCURRENCY = 16;
-export const DEFAULT_MAX_ATTEMPTS = 6;
 const LIST_PAGE_SIZE = 1000;
-const BACKOFF_BASE_MS = 100;
-const BACKOFF_CAP_MS = 5000;
 
 /** Answers that mean "this bucket has no such configuration": values, not errors. */
 const ABSENT_CODES = new Set([
@@ -161,74 +153,23 @@ const ABSENT_CODES = new Set([
   "OwnershipControlsNotFoundError",
 ]);
 
-const THROTTLING_CODES = new Set([
-  "SlowDown",
-  "Throttling",
-  "ThrottlingException",
-  "ThrottledException",
-  "RequestThrottled",
-  "RequestThrottledException",
-  "TooManyRequestsException",
-  "RequestLimitExceeded",
-  "ServiceUnavailable",
-  "InternalError",
-  "RequestTimeout",
-  "RequestTimeoutException",
-  "TimeoutError",
-  "ECONNRESET",
-  "ETIMEDOUT",
-  "EPIPE",
-]);
-
-function isRetryable(error: unknown): boolean {
-  if (THROTTLING_CODES.has(awsErrorCode(error))) return true;
-  const status = (error as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
-  return status === 429 || status === 500 || status === 502 || status === 503 || status === 504;
-}
-
 /** The bucket vanished between ListBuckets and this call. */
 class BucketDeleted extends Error {}
 
-/** Bounds the number of tasks running at once; FIFO so early buckets finish first. */
-class Limiter {
-  private active = 0;
-  private readonly waiting: (() => void)[] = [];
-
-  constructor(readonly limit: number) {
-    if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`concurrency must be a positive integer, got ${limit}`);
-  }
-
-  async run<T>(task: () => Promise<T>): Promise<T> {
-    if (this.active >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve));
-    else this.active++;
-    try {
-      return await task();
-    } finally {
-      const next = this.waiting.shift();
-      if (next) next();
-      else this.active--;
-    }
-  }
-}
-
-const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/** One scan's call plumbing: the limiter, retries, the call counter and the per-region clients. */
+/**
+ * One scan's call plumbing: the limiter (calls in flight), the call counter and the per-region S3
+ * clients. Retries are the SDK's own (functions/shared/platform/aws-clients.ts): none stacked here.
+ */
 class Caller {
   calls = 0;
-  private readonly limiter: Limiter;
+  private readonly limit: <R>(fn: () => Promise<R>) => Promise<R>;
   private readonly clients = new Map<string, SendingClient>();
-  private readonly sleep: (ms: number) => Promise<void>;
-  private readonly random: () => number;
 
   constructor(
     private readonly deps: InventoryDeps,
     concurrency: number,
-    private readonly maxAttempts: number,
   ) {
-    this.limiter = new Limiter(concurrency);
-    this.sleep = deps.sleep ?? defaultSleep;
-    this.random = deps.random ?? Math.random;
+    this.limit = createLimiter(concurrency);
   }
 
   s3(region: string): SendingClient {
@@ -240,21 +181,11 @@ class Caller {
     return client;
   }
 
-  /** Sends with retries; the limiter slot is released while backing off. */
-  async send<T>(client: SendingClient, command: unknown): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.limiter.run(() => {
-          this.calls++;
-          return client.send(command) as Promise<T>;
-        });
-      } catch (error) {
-        if (attempt >= this.maxAttempts || !isRetryable(error)) throw error;
-        // Full jitter: spreads retries of many buckets hitting the same throttle.
-        const ceiling = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** (attempt - 1));
-        await this.sleep(Math.floor(this.random() * ceiling));
-      }
-    }
+  send<T>(client: SendingClient, command: unknown): Promise<T> {
+    return this.limit(async () => {
+      this.calls++;
+      return (await client.send(command)) as T;
+    });
   }
 
   /** One per-bucket read: absent configuration → null, NoSuchBucket → BucketDeleted, other errors → not ok. */
@@ -404,7 +335,7 @@ export function scopeRegions(options: Pick<InventoryOptions, "region" | "regions
 /** Fetches the account and every bucket in scope. Throws only when nothing can be audited (STS or ListBuckets fails). */
 export async function fetchInventory(deps: InventoryDeps, options: InventoryOptions = {}): Promise<Inventory> {
   const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
-  const caller = new Caller(deps, concurrency, options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS);
+  const caller = new Caller(deps, concurrency);
   const home = deps.homeRegion;
 
   let identity: { Account?: string; Arn?: string };
@@ -449,14 +380,10 @@ export async function fetchInventory(deps: InventoryDeps, options: InventoryOpti
   }
 
   const errors: { bucket?: string; code: string; message: string }[] = [];
-  const results: (BucketInventory | undefined)[] = new Array(listed.length);
   let done = 0;
-  let next = 0;
   // Buckets are started `concurrency` ahead of the call limiter so it always has queued work.
-  const worker = async () => {
-    while (next < listed.length) {
-      const index = next++;
-      const bucket = listed[index]!;
+  const results = await mapWithConcurrency(listed, concurrency, async (bucket): Promise<BucketInventory | undefined> => {
+      let fetched: BucketInventory | undefined;
       try {
         let region = bucket.region;
         if (!region) {
@@ -464,16 +391,15 @@ export async function fetchInventory(deps: InventoryDeps, options: InventoryOpti
           region = regionFromLocation(location.LocationConstraint);
           bucketRegions.set(bucket.name, region);
         }
-        if (!regions || regions.has(region)) results[index] = await fetchBucket(caller, bucket, region, partition);
+        if (!regions || regions.has(region)) fetched = await fetchBucket(caller, bucket, region, partition);
       } catch (error) {
         if (error instanceof BucketDeleted || awsErrorCode(error) === "NoSuchBucket") deletedBuckets.push(bucket.name);
         else errors.push({ bucket: bucket.name, code: awsErrorCode(error), message: (error as Error)?.message ?? String(error) });
       }
       done++;
       options.onProgress?.(done, listed.length);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, Math.max(listed.length, 1)) }, worker));
+      return fetched;
+  });
 
   return {
     account: { accountId, partition, homeRegion: home, publicAccessBlock: await accountPab },

@@ -1,5 +1,5 @@
 /**
- * Client of the KMS auditor's API (`POST /audit-key`, IAM auth): requests signed with SigV4 for
+ * Client of the KMS auditor's API (`POST /health`, `/audit-key`, `/key-info`, IAM auth): requests signed with SigV4 for
  * `execute-api` with the caller's credentials, a timeout per attempt, retries with backoff and
  * jitter on 429, 5xx and network errors, and one call per distinct key per run.
  *
@@ -10,9 +10,23 @@ import { Sha256 } from "@aws-crypto/sha256-js";
 import { HttpRequest } from "@smithy/protocol-http";
 import { SignatureV4 } from "@smithy/signature-v4";
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@smithy/types";
-import * as z from "zod/mini";
+import {
+  auditKeyBody,
+  auditKeyResponse,
+  errorResponse,
+  healthResponse,
+  keyInfoResponse,
+  KMS_AUDIT_METHOD,
+  KMS_AUDIT_ROUTES,
+  type HealthRequest,
+  type HealthResponse,
+  type KeyInfoRequest,
+  type KeyInfoResponse,
+  type KmsAuditRoute,
+} from "../shared/contracts/kms-audit-api";
 import type { Fetched } from "../shared/check";
 import type { KeyAudit } from "../shared/audit-types";
+import { mapWithConcurrency } from "../shared/platform/concurrency";
 import { realSleep, type Sleep } from "../shared/security-hub";
 
 export interface KmsApiClientOptions {
@@ -33,24 +47,6 @@ export interface KmsApiClientOptions {
   readonly sleep?: Sleep;
   readonly random?: () => number;
 }
-
-const checkResultSchema = z.object({
-  checkId: z.string().check(z.minLength(1)),
-  status: z.enum(["PASSED", "FAILED", "WARNING", "NOT_APPLICABLE", "NOT_AVAILABLE"]),
-  reason: z.string(),
-  severity: z.optional(z.enum(["INFORMATIONAL", "LOW", "MEDIUM", "HIGH", "CRITICAL"])),
-  errorCode: z.optional(z.string()),
-  details: z.optional(z.record(z.string(), z.unknown())),
-});
-
-const keyAuditSchema = z.object({
-  keyId: z.string().check(z.minLength(1)),
-  keyArn: z.string().check(z.minLength(1)),
-  region: z.string().check(z.minLength(1)),
-  accountId: z.string().check(z.minLength(1)),
-  facts: z.record(z.string(), z.unknown()),
-  results: z.array(checkResultSchema),
-});
 
 export interface KeyContext {
   readonly partition: string;
@@ -73,9 +69,29 @@ export function isAliasArn(ref: string): boolean {
   return /^arn:[^:]+:kms:[^:]*:[^:]*:alias\//.test(ref);
 }
 
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+type Outcome<T> = { kind: "done"; result: Fetched<T> } | { kind: "retry"; result: Fetched<T>; retryAfterMs?: number };
+
+/** Anything with zod's safeParse (the contract's zod/mini schemas). */
+interface ResponseSchema<T> {
+  safeParse(data: unknown): { success: true; data: T } | { success: false; error: { message: string } };
+}
+
+/**
+ * The typed client of every route of the KMS audit API (functions/shared/contracts/kms-audit-api.ts):
+ * bodies built with the contract, answers parsed with it, errors returned as `Fetched` failures
+ * carrying the API's error code (or the gateway's status), never thrown.
+ */
 export class KmsAuditApiClient {
   private readonly signer: SignatureV4;
-  private readonly url: URL;
+  private readonly base: string;
   /** One request per distinct key for the life of this client (create one per run). */
   private readonly inFlight = new Map<string, Promise<Fetched<KeyAudit>>>();
   /** HTTP requests made, retries included. */
@@ -83,25 +99,37 @@ export class KmsAuditApiClient {
 
   constructor(private readonly options: KmsApiClientOptions) {
     this.signer = new SignatureV4({ service: "execute-api", region: options.region, credentials: options.credentials, sha256: Sha256 });
-    this.url = new URL(options.endpoint.replace(/\/+$/, "") + "/audit-key");
+    this.base = options.endpoint.replace(/\/+$/, "");
   }
 
-  /** Audits one key (a key ARN, or an alias ARN the API resolves); the same key is asked once. */
+  /** `POST /audit-key` for one key (a key ARN, or an alias ARN the API resolves); the same key is asked once. */
   auditKey(keyRef: string): Promise<Fetched<KeyAudit>> {
     let pending = this.inFlight.get(keyRef);
     if (!pending) {
-      pending = this.fetchWithRetry(keyRef);
+      pending = this.call(KMS_AUDIT_ROUTES.auditKey, auditKeyBody(keyRef), auditKeyResponse);
       this.inFlight.set(keyRef, pending);
     }
     return pending;
   }
 
-  private async fetchWithRetry(keyRef: string): Promise<Fetched<KeyAudit>> {
+  /** `POST /health`. */
+  health(): Promise<Fetched<HealthResponse>> {
+    return this.call(KMS_AUDIT_ROUTES.health, {} satisfies HealthRequest, healthResponse);
+  }
+
+  /** `POST /key-info` for one key. */
+  keyInfo(keyRef: string, options: { readonly region?: string } = {}): Promise<Fetched<KeyInfoResponse>> {
+    const body: KeyInfoRequest = { action: "get_key_info", key_id: keyRef, ...(options.region ? { region: options.region } : {}) };
+    return this.call(KMS_AUDIT_ROUTES.keyInfo, body, keyInfoResponse);
+  }
+
+  /** Retries 429, 5xx, timeouts and network errors with backoff and jitter (Retry-After honoured). */
+  private async call<T>(route: KmsAuditRoute, body: unknown, schema: ResponseSchema<T>): Promise<Fetched<T>> {
     const maxAttempts = this.options.maxAttempts ?? 4;
     const sleep = this.options.sleep ?? realSleep;
-    let last: Fetched<KeyAudit> = { ok: false, errorCode: "KmsAuditApiUnreachable" };
+    let last: Fetched<T> = { ok: false, errorCode: "KmsAuditApiUnreachable" };
     for (let attempt = 0; attempt < maxAttempts; attempt++) {
-      const outcome = await this.attempt(keyRef);
+      const outcome = await this.attempt(route, JSON.stringify(body), schema);
       if (outcome.kind === "done") return outcome.result;
       last = outcome.result;
       if (attempt + 1 < maxAttempts) await sleep(this.delay(attempt, outcome.retryAfterMs));
@@ -116,53 +144,60 @@ export class KmsAuditApiClient {
     return Math.floor(random() * Math.min(max, (this.options.baseDelayMs ?? 250) * 2 ** attempt));
   }
 
-  private async attempt(keyRef: string): Promise<{ kind: "done"; result: Fetched<KeyAudit> } | { kind: "retry"; result: Fetched<KeyAudit>; retryAfterMs?: number }> {
-    const body = JSON.stringify({ key_id: keyRef });
+  private async attempt<T>(route: KmsAuditRoute, body: string, schema: ResponseSchema<T>): Promise<Outcome<T>> {
+    const url = new URL(`${this.base}/${route}`);
     const request = new HttpRequest({
-      method: "POST",
-      protocol: this.url.protocol,
-      hostname: this.url.hostname,
-      port: this.url.port ? Number(this.url.port) : undefined,
-      path: this.url.pathname,
-      headers: { host: this.url.host, "content-type": "application/json" },
+      method: KMS_AUDIT_METHOD,
+      protocol: url.protocol,
+      hostname: url.hostname,
+      port: url.port ? Number(url.port) : undefined,
+      path: url.pathname,
+      headers: { host: url.host, "content-type": "application/json" },
       body,
     });
     const timeoutMs = this.options.timeoutMs ?? 5000;
     let response: Response;
+    let text: string;
     try {
       const signed = await this.signer.sign(request);
       const { host: _host, ...headers } = signed.headers;
       this.requests++;
-      response = await (this.options.fetch ?? fetch)(this.url, { method: "POST", headers, body, signal: AbortSignal.timeout(timeoutMs) });
+      const signal = AbortSignal.timeout(timeoutMs);
+      response = await (this.options.fetch ?? fetch)(url, { method: KMS_AUDIT_METHOD, headers, body, signal });
+      text = await response.text();
     } catch (error) {
       const e = error as Error;
       const code = e.name === "TimeoutError" || e.name === "AbortError" ? "KmsAuditApiTimeout" : "KmsAuditApiUnreachable";
       return { kind: "retry", result: { ok: false, errorCode: code, message: e.message } };
     }
-    let text: string;
-    try {
-      text = await response.text();
-    } catch (error) {
-      return { kind: "retry", result: { ok: false, errorCode: "KmsAuditApiTimeout", message: (error as Error).message } };
-    }
     if (response.status === 429 || response.status >= 500) {
       const retryAfter = Number(response.headers.get("retry-after"));
       return {
         kind: "retry",
-        result: { ok: false, errorCode: response.status === 429 ? "KmsAuditApiThrottled" : `KmsAuditApiError${response.status}`, message: text.slice(0, 300) },
+        result: { ok: false, errorCode: response.status === 429 ? "KmsAuditApiThrottled" : errorCodeOf(text, `KmsAuditApiError${response.status}`), message: `HTTP ${response.status}: ${errorMessageOf(text)}` },
         retryAfterMs: Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : undefined,
       };
     }
     if (response.status !== 200) {
-      const code = response.status === 403 ? "KmsAuditApiAccessDenied" : response.status === 404 ? "KmsKeyNotFound" : `KmsAuditApiError${response.status}`;
-      return { kind: "done", result: { ok: false, errorCode: code, message: text.slice(0, 300) } };
+      // The API's own errors carry a code (KeyNotFound, CrossAccountKey, InvalidRequest, ...); API
+      // Gateway's (a refused signature, a missing route) carry only a message.
+      const fallback = response.status === 403 ? "KmsAuditApiAccessDenied" : `KmsAuditApiError${response.status}`;
+      return { kind: "done", result: { ok: false, errorCode: errorCodeOf(text, fallback), message: `HTTP ${response.status}: ${errorMessageOf(text)}` } };
     }
-    try {
-      return { kind: "done", result: { ok: true, value: keyAuditSchema.parse(JSON.parse(text)) as KeyAudit } };
-    } catch (error) {
-      return { kind: "done", result: { ok: false, errorCode: "KmsAuditApiInvalidResponse", message: (error as Error).message.slice(0, 300) } };
-    }
+    const parsed = schema.safeParse(parseJson(text));
+    if (!parsed.success) return { kind: "done", result: { ok: false, errorCode: "KmsAuditApiInvalidResponse", message: parsed.error.message.slice(0, 300) } };
+    return { kind: "done", result: { ok: true, value: parsed.data } };
   }
+}
+
+function errorCodeOf(text: string, fallback: string): string {
+  const parsed = errorResponse.safeParse(parseJson(text));
+  return parsed.success ? parsed.data.error.code : fallback;
+}
+
+function errorMessageOf(text: string): string {
+  const parsed = errorResponse.safeParse(parseJson(text));
+  return (parsed.success ? parsed.data.error.message : text).slice(0, 300);
 }
 
 /**
@@ -185,16 +220,8 @@ export async function auditDistinctKeys(
     }),
   );
   const keys = [...new Set(target.values())];
-  const byTarget = new Map<string, Fetched<KeyAudit>>();
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(concurrency, keys.length) }, async () => {
-      while (next < keys.length) {
-        const key = keys[next++]!;
-        byTarget.set(key, await audit(key));
-      }
-    }),
-  );
+  const answers = await mapWithConcurrency(keys, concurrency, (key) => audit(key));
+  const byTarget = new Map(keys.map((key, i) => [key, answers[i]!] as const));
   const out = new Map<string, Fetched<KeyAudit>>();
   for (const ref of distinct) out.set(ref, byTarget.get(target.get(ref)!)!);
   return out;

@@ -1,8 +1,28 @@
 /**
- * Where the S3 auditor's run metrics land (CloudWatch embedded metric format). The stack's
- * partial-run alarm watches exactly these, so both import them from here (no dependencies, so the
- * stack can import it at synth).
+ * The run's figures as Powertools Metrics (CloudWatch embedded metric format). Names, namespace
+ * and dimensions come from the S3 auditor's contract, where the stack's alarms take them too.
  */
-export const METRICS_NAMESPACE = "CSPM";
-/** Value of the `Function` dimension, and the service name in the auditor's logs. */
-export const METRICS_FUNCTION = "cspm-s3-auditor";
+import { S3_AUDITOR_METRICS as M, type S3AuditorMetric } from "../shared/contracts/s3-auditor";
+import { MetricUnit, type Metrics } from "../shared/platform/metrics";
+import type { RunSummary } from "./pipeline";
+
+/** The value of every metric for one run. */
+export function runMetrics(summary: RunSummary): Record<S3AuditorMetric, number> {
+  return {
+    [M.runPartial]: summary.status === "partial" ? 1 : 0,
+    [M.runDegraded]: summary.status === "degraded" ? 1 : 0,
+    [M.findingsStoreErrors]: summary.store === "unavailable" ? 1 : 0,
+    [M.securityHubFailedFindings]: summary.counts.failed,
+    [M.kmsApiUnavailable]: summary.counts.kmsUnavailable,
+    [M.findingsSent]: summary.counts.sent,
+    [M.findingsArchived]: summary.counts.archived,
+    [M.findingsResolved]: summary.counts.resolved,
+  };
+}
+
+/** Adds the run's metrics and flushes them as one EMF log line. */
+export function publishRunMetrics(metrics: Metrics, summary: RunSummary): void {
+  for (const [name, value] of Object.entries(runMetrics(summary))) metrics.addMetric(name, MetricUnit.Count, value);
+  metrics.addMetadata("runId", summary.runId);
+  metrics.publishStoredMetrics();
+}

@@ -8,7 +8,6 @@
  * MongoDB failing never stops Security Hub from getting every finding, it makes the run partial.
  */
 import { createHash, randomUUID } from "node:crypto";
-import { METRICS_NAMESPACE } from "./metrics";
 import type { AwsSecurityFinding } from "@aws-sdk/client-securityhub";
 import type { BucketAudit, KeyAudit, S3AuditReport } from "../shared/audit-types";
 import {
@@ -38,6 +37,7 @@ import {
   type SecurityHubSender,
   type TokenBucket,
 } from "../shared/security-hub";
+import { mapWithConcurrency } from "../shared/platform/concurrency";
 import { auditDistinctKeys, canonicalKeyRef } from "./kms-api-client";
 
 /** What to audit, from the trigger (functions/s3-auditor/events.ts). */
@@ -114,7 +114,14 @@ export interface RunError {
 
 export interface RunSummary {
   readonly runId: string;
-  readonly status: "complete" | "partial";
+  /**
+   * `partial`: a sink (Security Hub, MongoDB) or the inventory failed part of the run; `degraded`:
+   * every finding was delivered, but some could not be judged (a KMS key lookup or OPA failed);
+   * `complete`: neither.
+   */
+  readonly status: "complete" | "degraded" | "partial";
+  /** Keys the KMS audit API could not fully answer for (their findings are NOT_AVAILABLE). */
+  readonly failedKeys: readonly string[];
   readonly scope: AuditScope;
   readonly startedAt: string;
   readonly finishedAt: string;
@@ -202,26 +209,26 @@ function opaCheckId(path: string, message?: string): string {
   return message === undefined ? base : `${base}/${createHash("sha256").update(message).digest("hex").slice(0, 16)}`;
 }
 
-async function mapPool<T, R>(items: readonly T[], concurrency: number, work: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(concurrency, items.length) }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        out[i] = await work(items[i]!);
-      }
-    }),
-  );
-  return out;
-}
-
 function maxSeverity(severities: readonly Severity[], fallback: Severity): Severity {
   return severities.reduce((a, b) => (SEVERITY_ORDER.indexOf(b) > SEVERITY_ORDER.indexOf(a) ? b : a), fallback);
 }
 
 function keyRegion(keyArn: string, fallback: string): string {
   return keyArn.split(":")[3] || fallback;
+}
+
+/**
+ * Why a key's audit cannot be relied on, or undefined when it was fully read: the API did not
+ * answer, the key's state is unknown, or any of its checks is NOT_AVAILABLE (access denied, a key
+ * in another account, an unreadable policy). Such a key never passes.
+ */
+export function keyUnreadable(audit: Fetched<KeyAudit> | undefined): { errorCode: string; message: string } | undefined {
+  if (!audit) return { errorCode: "NotAsked", message: "the key was not asked for" };
+  if (!audit.ok) return { errorCode: audit.errorCode, message: audit.message ?? "the KMS audit API did not answer" };
+  const unavailable = audit.value.results.find((r) => r.status === "NOT_AVAILABLE");
+  if (unavailable) return { errorCode: unavailable.errorCode ?? "NotAvailable", message: `${unavailable.checkId} could not be evaluated: ${unavailable.reason}` };
+  if (typeof audit.value.facts.keyState !== "string") return { errorCode: "UnknownKeyState", message: "the key's state is unknown" };
+  return undefined;
 }
 
 /**
@@ -253,12 +260,12 @@ export function keyResults(refs: readonly string[], audits: ReadonlyMap<string, 
   const failedChecks: { text: string; severity: Severity }[] = [];
   for (const ref of refs) {
     const audit = audits.get(ref);
-    if (!audit || !audit.ok) {
-      const code = audit && !audit.ok ? audit.errorCode : "NotAsked";
-      if (unavailable.length === 0) unavailableCode = code;
-      unavailable.push(`${ref} (${code})`);
-      continue;
+    const unreadable = keyUnreadable(audit);
+    if (unreadable) {
+      if (unavailable.length === 0) unavailableCode = unreadable.errorCode;
+      unavailable.push(`${ref} (${unreadable.errorCode})`);
     }
+    if (!audit || !audit.ok) continue;
     const key = audit.value;
     const state = typeof key.facts.keyState === "string" ? key.facts.keyState : undefined;
     const stateFailed = key.results.find((r) => r.status === "FAILED" && /pending_deletion|key_enabled/.test(r.checkId));
@@ -271,7 +278,7 @@ export function keyResults(refs: readonly string[], audits: ReadonlyMap<string, 
     unusable.length > 0
       ? { checkId: KMS_KEY_USABLE.id, status: "FAILED", severity: "CRITICAL", reason: `The bucket's KMS key cannot be relied on: ${unusable.join("; ")}.`, details: { unusable } }
       : unavailable.length > 0
-        ? { checkId: KMS_KEY_USABLE.id, status: "NOT_AVAILABLE", reason: `The KMS audit API did not answer for ${unavailable.join(", ")}.`, errorCode: unavailableCode }
+        ? { checkId: KMS_KEY_USABLE.id, status: "NOT_AVAILABLE", reason: `The audit of ${unavailable.join(", ")} is not complete, so the key cannot be judged usable.`, errorCode: unavailableCode }
         : { checkId: KMS_KEY_USABLE.id, status: "PASSED", reason: "Every KMS key the bucket uses is enabled and not pending deletion." };
   const checks: CheckResult =
     failedChecks.length > 0
@@ -282,7 +289,7 @@ export function keyResults(refs: readonly string[], audits: ReadonlyMap<string, 
           reason: `${failedChecks.length} KMS check(s) fail on the bucket's keys: ${failedChecks.map((f) => f.text).join(" | ")}`,
         }
       : unavailable.length > 0
-        ? { checkId: KMS_KEY_CHECKS.id, status: "NOT_AVAILABLE", reason: `The KMS audit API did not answer for ${unavailable.join(", ")}.`, errorCode: unavailableCode }
+        ? { checkId: KMS_KEY_CHECKS.id, status: "NOT_AVAILABLE", reason: `The audit of ${unavailable.join(", ")} is not complete, so its checks cannot be judged.`, errorCode: unavailableCode }
         : { checkId: KMS_KEY_CHECKS.id, status: "PASSED", reason: "Every KMS key the bucket uses passes the KMS checks." };
   return [usable, checks];
 }
@@ -390,13 +397,15 @@ export async function runPipeline(scope: AuditScope, deps: PipelineDeps): Promis
     deps.resolveAlias,
     deps.kmsConcurrency ?? 8,
   );
-  let kmsUnavailable = 0;
+  const failedKeys: string[] = [];
   for (const [ref, audit] of keyAudits) {
-    if (!audit.ok) {
-      kmsUnavailable++;
-      errors.push({ source: "kms", code: audit.errorCode, message: `${ref}: ${audit.message ?? "no answer"}` });
+    const unreadable = keyUnreadable(audit);
+    if (unreadable) {
+      failedKeys.push(ref);
+      errors.push({ source: "kms", code: unreadable.errorCode, message: `${ref}: ${unreadable.message}` });
     }
   }
+  const kmsUnavailable = failedKeys.length;
 
   // OPA (optional).
   const opaMetadata = new Map<string, CheckMetadata>();
@@ -413,7 +422,7 @@ export async function runPipeline(scope: AuditScope, deps: PipelineDeps): Promis
       remediation: { text: "Check that the OPA endpoint is reachable from the S3 auditor and that the policy path exists." },
     };
     opaMetadata.set(unavailableMeta.id, unavailableMeta);
-    await mapPool(report.buckets, 8, async (bucket) => {
+    await mapWithConcurrency(report.buckets, 8, async (bucket) => {
       const config = configurations.get(bucket.bucket);
       if (config === undefined) return;
       const answer = await evaluateOpa(opa, normaliseConfiguration(config));
@@ -685,7 +694,8 @@ export async function runPipeline(scope: AuditScope, deps: PipelineDeps): Promis
   // MongoDB: what Security Hub accepted, plus first sightings it refused (so CreatedAt stays the first-seen time).
   let storeWrites = 0;
   const finished = now();
-  const status: RunSummary["status"] = errors.some((e) => e.source !== "kms" && e.source !== "opa") || storeState !== "ok" ? "partial" : "complete";
+  const sinksOk = !errors.some((e) => e.source !== "kms" && e.source !== "opa") && storeState === "ok";
+  const status: RunSummary["status"] = !sinksOk ? "partial" : errors.some((e) => e.source === "kms" || e.source === "opa") ? "degraded" : "complete";
   const counts: RunSummary["counts"] = {
     buckets: report.buckets.length,
     kmsKeys: keyAudits.size === 0 ? 0 : new Set([...keyAudits.entries()].map(([ref, a]) => (a.ok ? a.value.keyArn : ref))).size,
@@ -712,12 +722,12 @@ export async function runPipeline(scope: AuditScope, deps: PipelineDeps): Promis
       }
     }
     // A complete full scan that re-sent everything supersedes whatever Security Hub got before it read MongoDB.
-    const reconciles = resendAll !== undefined && fullScan && scanRegions.length > 0 && !inventoryFailed && status === "complete";
+    const reconciles = resendAll !== undefined && fullScan && scanRegions.length > 0 && !inventoryFailed && status !== "partial";
     try {
       await deps.store.upsertFindings(finalWrites);
       storeWrites = finalWrites.length;
       await Promise.all([
-        deps.store.recordRun(runDocument(runId, scope, started, finished, status, { ...counts, storeWrites }, errors, resendAll)),
+        deps.store.recordRun({ ...runDocument(runId, scope, started, finished, status, { ...counts, storeWrites }, errors, resendAll), failedKeys }),
         deps.store.noteRun(
           { runId, startedAt: started.toISOString(), finishedAt: finished.toISOString() },
           reconciles ? { reconciledAt: readAt.toISOString() } : resendAll ? { dirtySince: finished.toISOString() } : {},
@@ -729,10 +739,11 @@ export async function runPipeline(scope: AuditScope, deps: PipelineDeps): Promis
       log?.error("MongoDB write failed: Security Hub has every finding; the next run writes them again", { alarm: "FindingsStoreUnavailable", runId, error: (error as Error).message });
     }
   }
-  const finalStatus: RunSummary["status"] = storeState === "ok" && status === "complete" ? "complete" : "partial";
+  const finalStatus: RunSummary["status"] = storeState === "ok" ? status : "partial";
   const summary: RunSummary = {
     runId,
     status: finalStatus,
+    failedKeys,
     scope,
     startedAt: started.toISOString(),
     finishedAt: finished.toISOString(),
@@ -743,28 +754,6 @@ export async function runPipeline(scope: AuditScope, deps: PipelineDeps): Promis
   };
   log?.info("S3 audit run finished", { runId, status: summary.status, counts: summary.counts, errors: errors.length });
   return summary;
-}
-
-/** The run's figures as a CloudWatch embedded-metric-format log line (alarm on FindingsStoreErrors >= 1). */
-export function emfMetrics(summary: RunSummary, functionName: string): Record<string, unknown> {
-  const values: Record<string, number> = {
-    RunPartial: summary.status === "partial" ? 1 : 0,
-    FindingsStoreErrors: summary.store === "unavailable" ? 1 : 0,
-    SecurityHubFailedFindings: summary.counts.failed,
-    KmsApiUnavailable: summary.counts.kmsUnavailable,
-    FindingsSent: summary.counts.sent,
-    FindingsArchived: summary.counts.archived,
-    FindingsResolved: summary.counts.resolved,
-  };
-  return {
-    _aws: {
-      Timestamp: Date.parse(summary.finishedAt),
-      CloudWatchMetrics: [{ Namespace: METRICS_NAMESPACE, Dimensions: [["Function"]], Metrics: Object.keys(values).map((Name) => ({ Name, Unit: "Count" })) }],
-    },
-    Function: functionName,
-    runId: summary.runId,
-    ...values,
-  };
 }
 
 function runDocument(

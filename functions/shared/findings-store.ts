@@ -98,7 +98,9 @@ export interface AuditRunDocument {
   readonly scope: { readonly buckets?: readonly string[]; readonly regions?: readonly string[] };
   readonly startedAt: string;
   readonly finishedAt: string;
-  readonly status: "complete" | "partial";
+  readonly status: "complete" | "degraded" | "partial";
+  /** Keys whose audit was not fully readable. */
+  readonly failedKeys?: readonly string[];
   readonly counts: Readonly<Record<string, number>>;
   readonly errors: readonly { readonly source: string; readonly code: string; readonly message: string }[];
   /** Why this run re-sent every finding in scope instead of trusting MongoDB's fingerprints. */

@@ -17,6 +17,7 @@ import { accountResourceId, buildFinding } from "../../functions/shared/asff";
 import type { S3AuditReport } from "../../functions/shared/audit-types";
 import { type CheckResult, SEVERITY_ORDER, type Severity } from "../../functions/shared/check";
 import { ValidationError } from "../../functions/shared/platform/errors";
+import { regionalClients } from "../../functions/shared/platform/aws-clients";
 import { REPLAY_CREDENTIALS, SnapshotRecorder, SnapshotReplayer, type SendingClient } from "../../functions/shared/snapshot";
 import { type Cell, type CliIo, EXIT_OK, SEVERITY_COLOR, STATUS_COLOR, collect, paint, processIo, renderTable as renderCells, reportError, sdkDefaultRegion, useColor } from "./cli";
 import { effectiveSeverity, renderHtmlReport, summarize } from "./html-report";
@@ -51,14 +52,14 @@ export interface LiveClients {
   sts(region: string): SendingClient;
 }
 
-/** Clients from the user's credential chain; the SDK retry is off because the inventory retries with jitter itself. */
+/** Clients from the user's credential chain, with the platform's one retry policy (the SDK's standard retries). */
 export const sdkClients: LiveClients = {
   async homeRegion() {
     return (await sdkDefaultRegion()) ?? "us-east-1";
   },
-  s3: (region) => new S3Client({ region, maxAttempts: 1 }),
-  s3Control: (region) => new S3ControlClient({ region, maxAttempts: 1 }),
-  sts: (region) => new STSClient({ region }),
+  s3: regionalClients((config) => new S3Client(config)),
+  s3Control: regionalClients((config) => new S3ControlClient(config)),
+  sts: regionalClients((config) => new STSClient(config)),
 };
 
 function parseSeverity(value: string): Severity {
@@ -84,10 +85,9 @@ async function auditDeps(options: BucketsCommandOptions, io: BucketsIo): Promise
     return {
       deps: {
         homeRegion,
-        s3: (region) => replayer.replay(new S3Client({ region, credentials: REPLAY_CREDENTIALS, maxAttempts: 1 }), "s3", region),
-        s3Control: (region) => replayer.replay(new S3ControlClient({ region, credentials: REPLAY_CREDENTIALS, maxAttempts: 1 }), "s3-control", region),
+        s3: (region) => replayer.replay(new S3Client({ region, credentials: REPLAY_CREDENTIALS }), "s3", region),
+        s3Control: (region) => replayer.replay(new S3ControlClient({ region, credentials: REPLAY_CREDENTIALS }), "s3-control", region),
         sts: (region) => replayer.replay(new STSClient({ region, credentials: REPLAY_CREDENTIALS }), "sts", region),
-        sleep: async () => undefined,
       },
     };
   }

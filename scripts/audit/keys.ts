@@ -10,7 +10,9 @@ import type { KeyAudit } from "../../functions/shared/audit-types";
 import { ValidationError } from "../../functions/shared/platform/errors";
 import { REPLAY_CREDENTIALS, SnapshotRecorder, SnapshotReplayer } from "../../functions/shared/snapshot";
 import { auditKey, judgeKey } from "../../functions/kms-auditor/audit";
-import { callerAccount, kmsClientCache } from "../../functions/kms-auditor/clients";
+import { callerAccount } from "../../functions/kms-auditor/clients";
+import { awsClient, regionalClients } from "../../functions/shared/platform/aws-clients";
+import { mapWithConcurrency } from "../../functions/shared/platform/concurrency";
 import { describeKey, fetchFactsFor, type KmsDeps } from "../../functions/kms-auditor/fetch";
 import { parseKeyRef } from "../../functions/kms-auditor/key-ref";
 import { collect, type CliIo, EXIT_OK, exitOnUsageError, processIo, renderTable, reportError, sdkDefaultRegion, SEVERITY_COLOR, STATUS_COLOR, useColor } from "./cli";
@@ -36,23 +38,10 @@ export interface KmsLiveClients {
 }
 
 export const sdkKmsClients: KmsLiveClients = {
-  kms: (region) => new KMSClient({ region, maxAttempts: 5 }),
-  sts: (region) => new STSClient({ region }),
+  kms: (region) => awsClient((config) => new KMSClient(config), region),
+  sts: (region) => awsClient((config) => new STSClient(config), region),
   defaultRegion: sdkDefaultRegion,
 };
-
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
-}
 
 interface Session {
   readonly region: string;
@@ -68,7 +57,7 @@ async function session(options: KeysCommandOptions, live: KmsLiveClients): Promi
     const described = [...new Set(replayer.snapshot.calls.filter((c) => c.service === "kms" && (c.operation === "ListKeys" || c.operation === "DescribeKey")).map((c) => c.region))];
     const region = options.region ?? (described.length === 1 ? described[0]! : undefined);
     if (!region) throw new ValidationError(`${options.fromSnapshot} holds keys of several regions (${described.join(", ")}); pass --region.`);
-    const kms = kmsClientCache((r) => replayer.replay(new KMSClient({ region: r, credentials: REPLAY_CREDENTIALS }), "kms", r));
+    const kms = regionalClients((config) => replayer.replay(new KMSClient({ ...config, credentials: REPLAY_CREDENTIALS }), "kms", config.region));
     const sts = replayer.replay(new STSClient({ region, credentials: REPLAY_CREDENTIALS }), "sts", region);
     // The snapshot's time, so expiry arithmetic gives what the recorded run gave.
     const now = new Date(replayer.snapshot.createdAt);
@@ -77,7 +66,7 @@ async function session(options: KeysCommandOptions, live: KmsLiveClients): Promi
   const region = options.region ?? (await live.defaultRegion());
   if (!region) throw new ValidationError("No AWS region is configured: pass --region, or set AWS_REGION or a region in your AWS profile.");
   const recorder = options.saveSnapshot ? new SnapshotRecorder(SNAPSHOT_KIND) : undefined;
-  const kms = kmsClientCache((r) => (recorder ? recorder.record(live.kms(r), "kms", r) : live.kms(r)));
+  const kms = regionalClients(({ region: r }) => (recorder ? recorder.record(live.kms(r), "kms", r) : live.kms(r)));
   const sts = recorder ? recorder.record(live.sts(region), "sts", region) : live.sts(region);
   const now = new Date();
   return { region, deps: { kms, ownAccountId: callerAccount(() => sts), now: () => now }, ...(recorder ? { recorder } : {}) };
@@ -88,11 +77,11 @@ export async function auditKeys(options: KeysCommandOptions, s: Session): Promis
   const params = { trustedAccounts: [] };
   if (options.keyId && options.keyId.length > 0) {
     const refs = options.keyId.map((id) => parseKeyRef(id, { ...(options.region ? { region: options.region } : {}), defaultRegion: s.region }));
-    return mapLimit(refs, CONCURRENCY, (ref) => auditKey(s.deps, ref, params));
+    return mapWithConcurrency(refs, CONCURRENCY, (ref) => auditKey(s.deps, ref, params));
   }
   const keyIds: string[] = [];
   for await (const page of paginateListKeys({ client: s.deps.kms(s.region) }, {})) for (const k of page.Keys ?? []) if (k.KeyId) keyIds.push(k.KeyId);
-  const audits = await mapLimit(keyIds.sort(), CONCURRENCY, async (keyId): Promise<KeyAudit | undefined> => {
+  const audits = await mapWithConcurrency(keyIds.sort(), CONCURRENCY, async (keyId): Promise<KeyAudit | undefined> => {
     const ref = parseKeyRef(keyId, { defaultRegion: s.region });
     let metadata;
     try {

@@ -1,7 +1,8 @@
 import { expect } from "chai";
 import { Testing } from "cdktf";
-import { CspmStack, KMS_AUDIT_ROUTES } from "../../stacks/cspm-stack";
-import { BUCKET_CHANGE_EVENTS } from "../../functions/s3-auditor/change-events";
+import { CspmStack } from "../../stacks/cspm-stack";
+import { KMS_AUDIT_ROUTE_NAMES as KMS_AUDIT_ROUTES } from "../../functions/shared/contracts/kms-audit-api";
+import { BUCKET_CHANGE_EVENTS } from "../../functions/shared/contracts/s3-auditor";
 import { ensureBundles } from "../support/bundles";
 import { resources, statements, synth, testConfig, type Resource, type Synthesized } from "../support/synth";
 

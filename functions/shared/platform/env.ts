@@ -1,4 +1,5 @@
-import type * as z from "zod";
+// zod's core: schemas may be classic zod or the tree-shakable zod/mini (contracts use mini).
+import { safeParse, type $ZodObject, type $ZodType, type output } from "zod/v4/core";
 import { ConfigurationError } from "./errors";
 
 /**
@@ -23,12 +24,12 @@ export function optionalEnv(name: string, fallback: string, env: NodeJS.ProcessE
  * module, where the stack takes the variable names from), once, at cold start. Every bad or missing
  * variable is named in one ConfigurationError.
  */
-export function parseEnv<Schema extends z.ZodType>(schema: Schema, env: NodeJS.ProcessEnv = process.env): z.output<Schema> {
-  const parsed = schema.safeParse(env);
+export function parseEnv<Schema extends $ZodType>(schema: Schema, env: NodeJS.ProcessEnv = process.env): output<Schema> {
+  const parsed = safeParse(schema, env);
   if (parsed.success) return parsed.data;
   const problems = parsed.error.issues.map((issue) => `${issue.path.join(".") || "environment"}: ${issue.message}`).join("; ");
   throw new ConfigurationError(`Invalid function environment (${problems}); the stack sets these variables, so redeploy or set them for local runs.`);
 }
 
 /** The names of an environment schema's variables, for stacks: `envNames(schema).KMS_AUDIT_API_URL === "KMS_AUDIT_API_URL"`. */
-export type EnvName<Schema extends z.ZodObject> = Extract<keyof z.output<Schema>, string>;
+export type EnvName<Schema extends $ZodObject> = Extract<keyof output<Schema>, string>;

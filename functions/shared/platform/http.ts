@@ -5,7 +5,8 @@
  * stack and answered with a 500 that carries no stack.
  */
 import type { Logger } from "@aws-lambda-powertools/logger";
-import type { z } from "zod";
+// zod's core: routes may declare bodies with classic zod or the tree-shakable zod/mini (contracts use mini).
+import { safeParse, type $ZodError, type $ZodType, type output } from "zod/v4/core";
 import { NotFoundError, PlatformError, ValidationError } from "./errors";
 
 /** The parts of an API Gateway REST proxy event we read (no @types/aws-lambda dependency). */
@@ -57,16 +58,16 @@ export interface RequestContext<Body> {
   readonly logger: Logger;
 }
 
-export interface Route<Schema extends z.ZodType = z.ZodType> {
+export interface Route<Schema extends $ZodType = $ZodType> {
   readonly method: string;
   /** The resource path, e.g. `/audit-key`. */
   readonly path: string;
   readonly body: Schema;
-  handle(request: RequestContext<z.output<Schema>>): Promise<unknown> | unknown;
+  handle(request: RequestContext<output<Schema>>): Promise<unknown> | unknown;
 }
 
 /** Declares a route with its body's type inferred from the schema. */
-export function route<Schema extends z.ZodType>(definition: Route<Schema>): Route<Schema> {
+export function route<Schema extends $ZodType>(definition: Route<Schema>): Route<Schema> {
   return definition;
 }
 
@@ -99,7 +100,7 @@ function statusOf(error: PlatformError): number {
 }
 
 /** A readable one-line summary of zod issues: `key_id: Invalid string; region: Required`. */
-export function describeZodError(error: z.ZodError): string {
+export function describeZodError(error: $ZodError): string {
   return error.issues
     .slice(0, 5)
     .map((issue) => (issue.path.length > 0 ? `${issue.path.join(".")}: ${issue.message}` : issue.message))
@@ -160,7 +161,7 @@ export function createHandler(routes: readonly Route[], options: HandlerOptions)
         const allow = candidates.map((r) => r.method.toUpperCase()).join(", ");
         throw Object.assign(new HttpError(405, "MethodNotAllowed", `${method} is not allowed on ${path}; use ${allow}.`), { allow });
       }
-      const parsed = matched.body.safeParse(parseJson(decodeBody(event, maxBodyBytes)));
+      const parsed = safeParse(matched.body, parseJson(decodeBody(event, maxBodyBytes)));
       if (!parsed.success) throw new ValidationError(`Invalid request body: ${describeZodError(parsed.error)}.`, "InvalidRequest");
       const payload = await matched.handle({ body: parsed.data, event, context, requestId, logger });
       logger.info("request", { requestId, method, path, statusCode: 200, durationMs: Math.round(performance.now() - started) });

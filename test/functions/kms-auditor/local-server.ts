@@ -2,7 +2,7 @@
 import { KMSClient } from "@aws-sdk/client-kms";
 import { STSClient } from "@aws-sdk/client-sts";
 import { mockClient } from "aws-sdk-client-mock";
-import { startServer, type ProxyHandler, type RunningServer } from "../../../scripts/serve";
+import { startServer, type ProxyHandler, type RunningServer, type ServeOptions } from "../../../scripts/serve";
 import { REGION } from "./fixtures";
 
 export interface Answer {
@@ -12,7 +12,7 @@ export interface Answer {
   readonly json: any;
 }
 
-export async function startKmsAuditor(): Promise<RunningServer & { post(path: string, body: unknown, init?: RequestInit): Promise<Answer> }> {
+export async function startKmsAuditor(options: Pick<ServeOptions, "gateway"> = {}): Promise<RunningServer & { post(path: string, body: unknown, init?: RequestInit): Promise<Answer> }> {
   // Loaded with this environment: the handler reads it once at module load. Restored afterwards
   // so that other test files see the environment they started with.
   const env = { AWS_REGION: REGION, SERVICE_VERSION: "1.2.3-test", POWERTOOLS_LOG_LEVEL: "SILENT" };
@@ -27,7 +27,7 @@ export async function startKmsAuditor(): Promise<RunningServer & { post(path: st
       else process.env[k] = v;
     }
   }
-  const running = await startServer(handler, { port: 0, functionName: "kms-auditor" });
+  const running = await startServer(handler, { port: 0, functionName: "kms-auditor", ...options });
   return {
     ...running,
     async post(path, body, init = {}) {
@@ -49,10 +49,10 @@ export async function startKmsAuditor(): Promise<RunningServer & { post(path: st
  * the clients. Call it in before(), not at load: two files stubbing the same client class at load
  * time would replace each other's stubs.
  */
-export async function startMockedKmsAuditor() {
+export async function startMockedKmsAuditor(options: Pick<ServeOptions, "gateway"> = {}) {
   const kms = mockClient(KMSClient);
   const sts = mockClient(STSClient);
-  const server = await startKmsAuditor();
+  const server = await startKmsAuditor(options);
   return {
     kms,
     sts,

@@ -67,7 +67,6 @@ describe("S3 findings pipeline", () => {
     s3: (region) => new S3Client({ region, credentials: REPLAY_CREDENTIALS }),
     s3Control: (region) => new S3ControlClient({ region, credentials: REPLAY_CREDENTIALS }),
     sts: (region) => new STSClient({ region, credentials: REPLAY_CREDENTIALS }),
-    sleep: async () => undefined,
   };
 
   beforeEach(async () => {
