@@ -4,7 +4,7 @@
  */
 import { App } from "cdktf";
 import { ConfigError, loadConfig } from "./stacks/config";
-import { CspmStack } from "./stacks/cspm-stack";
+import { CspmStack } from "./stacks/cspm/cspm-stack";
 import { RoleVendingStack } from "./stacks/role-vending-stack";
 import { CredentialsStack } from "./stacks/credentials-stack";
 import { AuroraIamStack } from "./stacks/aurora-iam-stack";

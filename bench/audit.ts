@@ -8,8 +8,8 @@
 import { S3Client } from "@aws-sdk/client-s3";
 import { S3ControlClient } from "@aws-sdk/client-s3-control";
 import { STSClient } from "@aws-sdk/client-sts";
-import { auditBuckets } from "../functions/s3-auditor/audit";
-import { REPLAY_CREDENTIALS, type SendingClient, SnapshotReplayer } from "../functions/shared/snapshot";
+import { auditBuckets } from "../functions/shared/cspm/s3/audit";
+import { REPLAY_CREDENTIALS, type SendingClient, SnapshotReplayer } from "../functions/shared/cspm/snapshot";
 import { type BucketSpec, buildSnapshot } from "../test/functions/s3-auditor/snapshot-fixture";
 
 function arg(name: string, fallback: number): number {

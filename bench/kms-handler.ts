@@ -6,7 +6,7 @@
 import { DescribeKeyCommand, GetKeyPolicyCommand, GetKeyRotationStatusCommand, KMSClient, type KeyMetadata } from "@aws-sdk/client-kms";
 import { mockClient } from "aws-sdk-client-mock";
 import type { ApiGatewayProxyEvent, ApiGatewayProxyResult, LambdaContext } from "../functions/shared/platform/http";
-import { operationOf } from "../functions/shared/snapshot";
+import { operationOf } from "../functions/shared/cspm/snapshot";
 
 const ACCOUNT = "111111111111";
 const REGION = "eu-west-1";

@@ -9,11 +9,11 @@
 import { mockClient } from "aws-sdk-client-mock";
 import { BatchImportFindingsCommand, BatchUpdateFindingsCommand, GetFindingsCommand, SecurityHubClient } from "@aws-sdk/client-securityhub";
 import { MongoClient } from "mongodb";
-import type { BucketAudit, KeyAudit, S3AuditReport } from "../functions/shared/audit-types";
-import type { CheckResult, Fetched } from "../functions/shared/check";
-import { FindingsStore } from "../functions/shared/findings-store";
-import { TokenBucket } from "../functions/shared/security-hub";
-import { BUCKET_CHECKS, ACCOUNT_CHECKS, s3CheckMetadata } from "../functions/s3-auditor/checks/index";
+import type { BucketAudit, KeyAudit, S3AuditReport } from "../functions/shared/cspm/audit-types";
+import type { CheckResult, Fetched } from "../functions/shared/cspm/check";
+import { FindingsStore } from "../functions/shared/cspm/findings-store";
+import { TokenBucket } from "../functions/shared/cspm/security-hub";
+import { BUCKET_CHECKS, ACCOUNT_CHECKS, s3CheckMetadata } from "../functions/shared/cspm/s3/checks/index";
 import { runPipeline, type RunSummary } from "../functions/s3-auditor/pipeline";
 import { startMongoWireServer } from "../test/support/mongo-wire-server";
 

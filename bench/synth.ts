@@ -42,7 +42,7 @@ const LAMBDA_ENV: Readonly<Record<string, string>> = {
   AWS_LAMBDA_LOG_STREAM_NAME: "bench",
   AWS_EXECUTION_ENV: "AWS_Lambda_nodejs22.x",
   LAMBDA_TASK_ROOT: "/var/task",
-  // What the stacks set for our functions (stacks/cspm-stack.ts), with dummy values.
+  // What the stacks set for our functions (stacks/cspm/), with dummy values.
   KMS_AUDIT_API_URL: "https://abcdef1234.execute-api.us-east-1.amazonaws.com/v1",
   AUDIT_REGIONS: "us-east-1",
   AUDIT_CONCURRENCY: "16",

@@ -10,7 +10,7 @@ import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { Command, InvalidArgumentError } from "commander";
 import { ValidationError } from "../functions/shared/platform/errors";
-import { sdkDefaultRegion } from "./audit/cli";
+import { sdkDefaultRegion } from "./cli/audit/cli";
 import type { ApiGatewayProxyEvent, ApiGatewayProxyResult, LambdaContext } from "../functions/shared/platform/http";
 
 export type ProxyHandler = (event: ApiGatewayProxyEvent, context: LambdaContext) => Promise<ApiGatewayProxyResult>;

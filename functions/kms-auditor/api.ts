@@ -1,9 +1,9 @@
 /** The KMS auditor's routes: request schemas and what each route does, over injected dependencies. */
 import { auditKeyRequest, healthRequest, KMS_AUDIT_METHOD, KMS_AUDIT_ROUTES, keyInfoRequest, type HealthResponse } from "../shared/contracts/kms-audit-api";
 import { route, type LambdaContext, type Route } from "../shared/platform/http";
-import { auditKey, CHECK_IDS } from "./audit";
-import { fetchKeyInfo, type KmsDeps } from "./fetch";
-import { parseKeyRef } from "./key-ref";
+import { auditKey, CHECK_IDS } from "../shared/cspm/kms/audit";
+import { fetchKeyInfo, type KmsDeps } from "../shared/cspm/kms/fetch";
+import { parseKeyRef } from "../shared/cspm/kms/key-ref";
 
 export interface ApiConfig {
   readonly region: string;

@@ -10,7 +10,7 @@ import { parseEnv } from "../shared/platform/env";
 import { createHandler } from "../shared/platform/http";
 import { kmsAuditorRoutes } from "./api";
 import { callerAccount, kmsClientCache } from "./clients";
-import { accountFromFunctionArn } from "./key-ref";
+import { accountFromFunctionArn } from "../shared/cspm/kms/key-ref";
 
 const env = parseEnv(kmsAuditorEnv);
 const logger = new Logger({ serviceName: KMS_AUDITOR_SERVICE });

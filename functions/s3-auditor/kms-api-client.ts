@@ -24,10 +24,10 @@ import {
   type KeyInfoResponse,
   type KmsAuditRoute,
 } from "../shared/contracts/kms-audit-api";
-import type { Fetched } from "../shared/check";
-import type { KeyAudit } from "../shared/audit-types";
+import type { Fetched } from "../shared/cspm/check";
+import type { KeyAudit } from "../shared/cspm/audit-types";
 import { mapWithConcurrency } from "../shared/platform/concurrency";
-import { realSleep, type Sleep } from "../shared/security-hub";
+import { realSleep, type Sleep } from "../shared/cspm/security-hub";
 
 export interface KmsApiClientOptions {
   /** Base URL of the API stage, e.g. `https://abc123.execute-api.eu-west-1.amazonaws.com/prod`. */

@@ -9,7 +9,7 @@
  */
 import { createHash, randomUUID } from "node:crypto";
 import type { AwsSecurityFinding } from "@aws-sdk/client-securityhub";
-import type { BucketAudit, KeyAudit, S3AuditReport } from "../shared/audit-types";
+import type { BucketAudit, KeyAudit, S3AuditReport } from "../shared/cspm/audit-types";
 import {
   accountResourceId,
   archiveFinding,
@@ -22,10 +22,10 @@ import {
   type FindingResource,
   type MetadataLookup,
   type PriorFinding,
-} from "../shared/asff";
-import { SEVERITY_ORDER, type CheckMetadata, type CheckResult, type Fetched, type Severity } from "../shared/check";
+} from "../shared/cspm/asff";
+import { SEVERITY_ORDER, type CheckMetadata, type CheckResult, type Fetched, type Severity } from "../shared/cspm/check";
 import { PlatformError, awsErrorCode } from "../shared/platform/errors";
-import type { AuditRunDocument, FindingWrite, FindingsStore, PipelineState, PriorRecord, RunWindow } from "../shared/findings-store";
+import type { AuditRunDocument, FindingWrite, FindingsStore, PipelineState, PriorRecord, RunWindow } from "../shared/cspm/findings-store";
 import {
   fetchPriorFindings,
   findUnrecordedFindings,
@@ -36,7 +36,7 @@ import {
   type SecurityHubOptions,
   type SecurityHubSender,
   type TokenBucket,
-} from "../shared/security-hub";
+} from "../shared/cspm/security-hub";
 import { mapWithConcurrency } from "../shared/platform/concurrency";
 import { auditDistinctKeys, canonicalKeyRef } from "./kms-api-client";
 

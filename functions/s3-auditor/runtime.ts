@@ -14,11 +14,11 @@ import { fromNodeProviderChain } from "@aws-sdk/credential-providers";
 import { s3AuditorEnv } from "../shared/contracts/s3-auditor";
 import { awsClient, regionalClients } from "../shared/platform/aws-clients";
 import { parseEnv } from "../shared/platform/env";
-import { FindingsStore, containerClient } from "../shared/findings-store";
-import { TokenBucket } from "../shared/security-hub";
-import { auditInventory, type AuditDeps } from "./audit";
-import { s3CheckMetadata } from "./checks/index";
-import { fetchInventory } from "./inventory";
+import { FindingsStore, containerClient } from "../shared/cspm/findings-store";
+import { TokenBucket } from "../shared/cspm/security-hub";
+import { auditInventory, type AuditDeps } from "../shared/cspm/s3/audit";
+import { s3CheckMetadata } from "../shared/cspm/s3/checks/index";
+import { fetchInventory } from "../shared/cspm/s3/inventory";
 import { KmsAuditApiClient } from "./kms-api-client";
 import { runPipeline, type AuditOutput, type AuditScope, type RunSummary } from "./pipeline";
 

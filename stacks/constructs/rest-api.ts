@@ -11,6 +11,7 @@ import { ApiGatewayMethodSettings } from "@cdktf/provider-aws/lib/api-gateway-me
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
 import { IamPolicy } from "@cdktf/provider-aws/lib/iam-policy";
+import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
 import { policyDocument } from "./policy-document";
 import type { SecureKmsKey } from "./kms-key";
 import type { NodeFunction } from "./node-function";
@@ -156,5 +157,15 @@ export class IamRestApi extends Construct {
         },
       ]),
     });
+  }
+
+  /**
+   * Lets `fn` call every route of this API (the invoke policy attached to its role) and sets
+   * `envName` to the API's base URL, in one call. The attachment lives beside this API, named
+   * `<function id>-invokes-<api id>`.
+   */
+  grantInvoke(fn: NodeFunction, envName: string): void {
+    new IamRolePolicyAttachment(this.node.scope!, `${fn.node.id}-invokes-${this.node.id}`, { role: fn.role.name, policyArn: this.invokePolicy.arn });
+    fn.addEnvironment(envName, this.url);
   }
 }

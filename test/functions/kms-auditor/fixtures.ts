@@ -1,8 +1,8 @@
 /** Key fixtures for the KMS checks: DescribeKey metadata and key policies as KMS returns them. */
 import type { KeyMetadata } from "@aws-sdk/client-kms";
-import type { Fetched } from "../../../functions/shared/check";
-import type { KeyFacts, RotationStatus } from "../../../functions/kms-auditor/facts";
-import { parseKeyRef } from "../../../functions/kms-auditor/key-ref";
+import type { Fetched } from "../../../functions/shared/cspm/check";
+import type { KeyFacts, RotationStatus } from "../../../functions/shared/cspm/kms/facts";
+import { parseKeyRef } from "../../../functions/shared/cspm/kms/key-ref";
 
 export const ACCOUNT = "111111111111";
 export const REGION = "eu-west-1";

@@ -1,8 +1,8 @@
 /** Fixture builders: a well-configured bucket and account, each test overriding what it is about. */
-import type { Fetched } from "../../../functions/shared/check";
-import { scanContext } from "../../../functions/s3-auditor/audit";
-import type { BucketCheckInput, ScanContext } from "../../../functions/s3-auditor/checks/types";
-import type { AccountInventory, BucketInventory, Inventory, PublicAccessBlockFlags } from "../../../functions/s3-auditor/inventory";
+import type { Fetched } from "../../../functions/shared/cspm/check";
+import { scanContext } from "../../../functions/shared/cspm/s3/audit";
+import type { BucketCheckInput, ScanContext } from "../../../functions/shared/cspm/s3/checks/types";
+import type { AccountInventory, BucketInventory, Inventory, PublicAccessBlockFlags } from "../../../functions/shared/cspm/s3/inventory";
 
 export const OWNER = "111122223333";
 export const OTHER = "444455556666";

@@ -38,8 +38,8 @@ import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-sec
 import { BatchImportFindingsCommand, BatchUpdateFindingsCommand, GetFindingsCommand, SecurityHubClient, type AwsSecurityFinding } from "@aws-sdk/client-securityhub";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { MongoClient, type Document } from "mongodb";
-import type { KeyAudit } from "../../../functions/shared/audit-types";
-import { SnapshotReplayer, encode, type SendingClient, type Snapshot } from "../../../functions/shared/snapshot";
+import type { KeyAudit } from "../../../functions/shared/cspm/audit-types";
+import { SnapshotReplayer, encode, type SendingClient, type Snapshot } from "../../../functions/shared/cspm/snapshot";
 import { buildSnapshot, fixtureAccount, type AccountSpec } from "./snapshot-fixture";
 import { startMongoWireServer, startTcpProxy, type MongoWireServer } from "../../support/mongo-wire-server";
 

@@ -5,15 +5,15 @@ import { GetPublicAccessBlockCommand as GetAccountPublicAccessBlockCommand, S3Co
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { BatchImportFindingsCommand, BatchUpdateFindingsCommand, GetFindingsCommand, SecurityHubClient, type AwsSecurityFinding } from "@aws-sdk/client-securityhub";
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-import type { KeyAudit } from "../../../functions/shared/audit-types";
-import type { Fetched } from "../../../functions/shared/check";
-import { FindingsStore, containerClient as makeContainerClient, type MongoSettings } from "../../../functions/shared/findings-store";
+import type { KeyAudit } from "../../../functions/shared/cspm/audit-types";
+import type { Fetched } from "../../../functions/shared/cspm/check";
+import { FindingsStore, containerClient as makeContainerClient, type MongoSettings } from "../../../functions/shared/cspm/findings-store";
 import type { MongoClient } from "mongodb";
-import { REPLAY_CREDENTIALS } from "../../../functions/shared/snapshot";
-import { TokenBucket } from "../../../functions/shared/security-hub";
-import { auditBuckets, auditInventory } from "../../../functions/s3-auditor/audit";
-import { s3CheckMetadata } from "../../../functions/s3-auditor/checks/index";
-import { fetchInventory, type InventoryDeps } from "../../../functions/s3-auditor/inventory";
+import { REPLAY_CREDENTIALS } from "../../../functions/shared/cspm/snapshot";
+import { TokenBucket } from "../../../functions/shared/cspm/security-hub";
+import { auditBuckets, auditInventory } from "../../../functions/shared/cspm/s3/audit";
+import { s3CheckMetadata } from "../../../functions/shared/cspm/s3/checks/index";
+import { fetchInventory, type InventoryDeps } from "../../../functions/shared/cspm/s3/inventory";
 import { runPipeline, type AuditScope, type PipelineDeps } from "../../../functions/s3-auditor/pipeline";
 import { startMongoWireServer, startTcpProxy, type MongoWireServer } from "../../support/mongo-wire-server";
 

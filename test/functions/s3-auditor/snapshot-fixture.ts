@@ -2,7 +2,7 @@
  * Builds `s3-buckets` snapshots directly (no AWS, no recording): the answers S3, S3 Control and STS
  * would give for a described account. Used by the CLI tests and by bench/audit.ts.
  */
-import { SNAPSHOT_FORMAT, type Snapshot, type SnapshotCall, encode } from "../../../functions/shared/snapshot";
+import { SNAPSHOT_FORMAT, type Snapshot, type SnapshotCall, encode } from "../../../functions/shared/cspm/snapshot";
 import { ALL_ON, tlsPolicy } from "./fixtures";
 
 export type Answer = { readonly output: unknown } | { readonly error: string };

@@ -11,7 +11,7 @@ import type { IncomingMessage } from "node:http";
 import { DescribeKeyCommand, GetKeyPolicyCommand, GetKeyRotationStatusCommand, ListAliasesCommand, ListResourceTagsCommand } from "@aws-sdk/client-kms";
 import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
 import { auditKeyRequest, auditKeyResponse, errorResponse, KMS_AUDIT_ERROR_CODES, KMS_AUDIT_ROUTE_NAMES } from "../../../../functions/shared/contracts/kms-audit-api";
-import type { KeyAudit } from "../../../../functions/shared/audit-types";
+import type { KeyAudit } from "../../../../functions/shared/cspm/audit-types";
 import { auditDistinctKeys, canonicalKeyRef, KmsAuditApiClient } from "../../../../functions/s3-auditor/kms-api-client";
 import type { GatewayAnswer } from "../../../../scripts/serve";
 import { ACCOUNT, DEFAULT_POLICY, KEY_ARN, KEY_ID, keyMetadata, REGION } from "../../kms-auditor/fixtures";
