@@ -14,7 +14,8 @@ import type { CheckResult, Fetched } from "../functions/shared/cspm/check";
 import { FindingsStore } from "../functions/shared/cspm/findings-store";
 import { TokenBucket } from "../functions/shared/cspm/security-hub";
 import { BUCKET_CHECKS, ACCOUNT_CHECKS, s3CheckMetadata } from "../functions/shared/cspm/s3/checks/index";
-import { runPipeline, type RunSummary } from "../functions/s3-auditor/pipeline";
+import { runAudit as runPipeline } from "../functions/s3-auditor/pipeline/run";
+import type { RunSummary } from "../functions/s3-auditor/pipeline/types";
 import { startMongoWireServer } from "../test/support/mongo-wire-server";
 
 const BUCKETS = 1000;

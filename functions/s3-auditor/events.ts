@@ -8,7 +8,7 @@
 // zod/mini: the same validation with a tree-shakable API, ~80 KiB less in this bundle than classic zod.
 import * as z from "zod/mini";
 import { ValidationError } from "../shared/platform/errors";
-import type { AuditScope } from "./pipeline";
+import type { AuditScope } from "./pipeline/types";
 import { cloudTrailEvent, directInvocation, scheduledEvent } from "../shared/contracts/s3-auditor";
 
 

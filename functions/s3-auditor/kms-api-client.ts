@@ -26,7 +26,6 @@ import {
 } from "../shared/contracts/kms-audit-api";
 import type { Fetched } from "../shared/cspm/check";
 import type { KeyAudit } from "../shared/cspm/audit-types";
-import { mapWithConcurrency } from "../shared/platform/concurrency";
 import { realSleep, type Sleep } from "../shared/cspm/security-hub";
 
 export interface KmsApiClientOptions {
@@ -46,27 +45,6 @@ export interface KmsApiClientOptions {
   readonly fetch?: typeof fetch;
   readonly sleep?: Sleep;
   readonly random?: () => number;
-}
-
-export interface KeyContext {
-  readonly partition: string;
-  readonly region: string;
-  readonly accountId: string;
-}
-
-/**
- * The canonical name of a key reference as S3 reports it: a key ARN or alias ARN stays; a bare key
- * id or `alias/name` becomes an ARN in the bucket's region and account (S3 resolves them there).
- */
-export function canonicalKeyRef(ref: string, context: KeyContext): string {
-  const trimmed = ref.trim();
-  if (trimmed.startsWith("arn:")) return trimmed;
-  const prefix = `arn:${context.partition}:kms:${context.region}:${context.accountId}`;
-  return trimmed.startsWith("alias/") ? `${prefix}:${trimmed}` : `${prefix}:key/${trimmed}`;
-}
-
-export function isAliasArn(ref: string): boolean {
-  return /^arn:[^:]+:kms:[^:]*:[^:]*:alias\//.test(ref);
 }
 
 function parseJson(text: string): unknown {
@@ -198,31 +176,4 @@ function errorCodeOf(text: string, fallback: string): string {
 function errorMessageOf(text: string): string {
   const parsed = errorResponse.safeParse(parseJson(text));
   return (parsed.success ? parsed.data.error.message : text).slice(0, 300);
-}
-
-/**
- * Audits every distinct key among `refs`: aliases are resolved first (when a resolver is given) so
- * two names of one key cost one call. Returns the result for every original ref.
- */
-export async function auditDistinctKeys(
-  refs: readonly string[],
-  audit: (keyRef: string) => Promise<Fetched<KeyAudit>>,
-  resolveAlias?: (aliasArn: string) => Promise<string | undefined>,
-  concurrency = 8,
-): Promise<Map<string, Fetched<KeyAudit>>> {
-  const distinct = [...new Set(refs)];
-  const target = new Map<string, string>();
-  await Promise.all(
-    distinct.map(async (ref) => {
-      let resolved: string | undefined;
-      if (resolveAlias && isAliasArn(ref)) resolved = await resolveAlias(ref).catch(() => undefined);
-      target.set(ref, resolved ?? ref);
-    }),
-  );
-  const keys = [...new Set(target.values())];
-  const answers = await mapWithConcurrency(keys, concurrency, (key) => audit(key));
-  const byTarget = new Map(keys.map((key, i) => [key, answers[i]!] as const));
-  const out = new Map<string, Fetched<KeyAudit>>();
-  for (const ref of distinct) out.set(ref, byTarget.get(target.get(ref)!)!);
-  return out;
 }

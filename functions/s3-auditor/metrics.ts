@@ -4,7 +4,7 @@
  */
 import { S3_AUDITOR_METRICS as M, type S3AuditorMetric } from "../shared/contracts/s3-auditor";
 import { MetricUnit, type Metrics } from "../shared/platform/metrics";
-import type { RunSummary } from "./pipeline";
+import type { RunSummary } from "./pipeline/types";
 
 /** The value of every metric for one run. */
 export function runMetrics(summary: RunSummary): Record<S3AuditorMetric, number> {

@@ -20,7 +20,8 @@ import { auditInventory, type AuditDeps } from "../shared/cspm/s3/audit";
 import { s3CheckMetadata } from "../shared/cspm/s3/checks/index";
 import { fetchInventory } from "../shared/cspm/s3/inventory";
 import { KmsAuditApiClient } from "./kms-api-client";
-import { runPipeline, type AuditOutput, type AuditScope, type RunSummary } from "./pipeline";
+import { runAudit } from "./pipeline/run";
+import type { AuditOutput, AuditScope, RunSummary } from "./pipeline/types";
 
 export interface HandlerConfig {
   readonly region: string;
@@ -109,7 +110,7 @@ export function createRuntime(config: HandlerConfig, logger: Logger): Runtime {
     run(scope) {
       // One client per run: it asks the API once per distinct key.
       const kmsApi = new KmsAuditApiClient({ endpoint: config.kmsAuditApiUrl, region: config.kmsAuditApiRegion, credentials });
-      return runPipeline(scope, {
+      return runAudit(scope, {
         audit,
         auditKey: (ref) => kmsApi.auditKey(ref),
         resolveAlias: aliasResolver(kms),

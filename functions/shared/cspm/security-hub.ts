@@ -12,6 +12,7 @@ import {
 } from "@aws-sdk/client-securityhub";
 import type { FindingComplianceStatus, PriorFinding } from "./asff";
 import { awsErrorCode } from "../platform/errors";
+import { forEachWithConcurrency } from "../platform/concurrency";
 
 export const MAX_FINDINGS_PER_CALL = 100;
 /** 6 MB per request, less room for the envelope. */
@@ -144,14 +145,6 @@ export function batchFindings(findings: readonly AwsSecurityFinding[], maxCount 
   return batches;
 }
 
-async function pool<T>(items: readonly T[], concurrency: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const workers = Array.from({ length: Math.min(concurrency, items.length) }, async () => {
-    while (next < items.length) await work(items[next++]!);
-  });
-  await Promise.all(workers);
-}
-
 /**
  * Calls `attempt` with the limiter and whole-call retries. Returns the error code when the call
  * kept failing, so the caller can fail every item of the batch with it.
@@ -195,7 +188,7 @@ export async function importFindings(client: SecurityHubSender, findings: readon
     if (attempt > 0) await sleep(backoffDelay(attempt - 1, retry, options.random));
     const retryNext: AwsSecurityFinding[] = [];
     const lastAttempt = attempt + 1 >= retry.maxAttempts;
-    await pool(batchFindings(pending), options.concurrency ?? 4, async (batch) => {
+    await forEachWithConcurrency(batchFindings(pending), options.concurrency ?? 4, async (batch) => {
       const answer = await callWithRetry(options, () => client.send(new BatchImportFindingsCommand({ Findings: batch })), () => calls++);
       if (!answer.ok) {
         // The whole call failed after its own retries: every finding in it failed.
@@ -240,7 +233,7 @@ export async function resolveFindings(
     const lastAttempt = attempt + 1 >= retry.maxAttempts;
     const batches: (typeof pending)[] = [];
     for (let i = 0; i < pending.length; i += MAX_FINDINGS_PER_CALL) batches.push(pending.slice(i, i + MAX_FINDINGS_PER_CALL));
-    await pool(batches, options.concurrency ?? 4, async (batch) => {
+    await forEachWithConcurrency(batches, options.concurrency ?? 4, async (batch) => {
       const answer = await callWithRetry(
         options,
         () =>
@@ -303,7 +296,7 @@ export async function fetchPriorFindings(
   const groups: string[][] = [];
   const unique = [...new Set(resourceIds)];
   for (let i = 0; i < unique.length; i += 20) groups.push(unique.slice(i, i + 20));
-  await pool(groups, options.concurrency ?? 2, async (group) => {
+  await forEachWithConcurrency(groups, options.concurrency ?? 2, async (group) => {
     let nextToken: string | undefined;
     do {
       const answer = await callWithRetry(
@@ -377,4 +370,42 @@ export async function findUnrecordedFindings(
   );
   if (!answer.ok) throw Object.assign(new Error(answer.message), { name: answer.code, calls });
   return { found: (answer.value.Findings ?? []).length > 0, calls };
+}
+
+/**
+ * The Workflow status Security Hub holds for some of our findings (GetFindings by Id, 20 a filter).
+ * The pipeline never resolves a finding a user SUPPRESSED. Throws when a call keeps failing.
+ */
+export async function workflowStatuses(
+  client: SecurityHubSender,
+  product: string,
+  ids: readonly string[],
+  options: SecurityHubOptions,
+): Promise<{ readonly statuses: Map<string, string>; readonly calls: number }> {
+  const statuses = new Map<string, string>();
+  const wanted = new Set(ids);
+  let calls = 0;
+  const groups: string[][] = [];
+  for (let i = 0; i < ids.length; i += 20) groups.push(ids.slice(i, i + 20));
+  await forEachWithConcurrency(groups, options.concurrency ?? 2, async (group) => {
+    let nextToken: string | undefined;
+    do {
+      const answer = await callWithRetry(
+        options,
+        () =>
+          client.send(
+            new GetFindingsCommand({
+              Filters: { ProductArn: [{ Value: product, Comparison: "EQUALS" }], Id: group.map((id) => ({ Value: id, Comparison: "EQUALS" })) },
+              MaxResults: 100,
+              NextToken: nextToken,
+            }),
+          ),
+        () => calls++,
+      );
+      if (!answer.ok) throw Object.assign(new Error(answer.message), { name: answer.code, calls });
+      for (const f of answer.value.Findings ?? []) if (f.Id && wanted.has(f.Id) && f.Workflow?.Status) statuses.set(f.Id, f.Workflow.Status);
+      nextToken = answer.value.NextToken || undefined;
+    } while (nextToken);
+  });
+  return { statuses, calls };
 }

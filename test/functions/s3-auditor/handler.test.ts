@@ -359,13 +359,13 @@ describe("s3-auditor handler (real module, stubbed AWS, local KMS API and MongoD
     expect(publicRead.Resources).to.deep.equal([{ Type: "AwsS3Bucket", Id: B2, Partition: "aws", Region: BUCKET_REGION }]);
     expect(byId.get(`${B1}/s3_bucket_public_read`)!.Compliance?.Status).to.equal("PASSED");
     // The API's answer reached b1's key findings, with the resolved key as a resource.
-    const usable = byId.get(`${B1}/s3_bucket_kms_key_usable`)!;
+    const usable = byId.get(`${B1}/s3_bucket_default_kms_key_usable`)!;
     expect(usable.Compliance?.Status).to.equal("PASSED");
     expect(usable.Resources!.map((r) => r.Id)).to.deep.equal([B1, KEY_ARN]);
     expect(byId.get(`${B1}/s3_bucket_kms_key_checks_passed`)!.Compliance?.Status).to.equal("FAILED");
     expect(byId.get(`${B1}/s3_bucket_kms_key_checks_passed`)!.Description).to.contain(`${KEY_ARN}: kms_key_rotation_enabled FAILED`);
     // b2 uses SSE-S3: its key checks are NOT_APPLICABLE, never a finding.
-    expect(byId.has(`${B2}/s3_bucket_kms_key_usable`)).to.equal(false);
+    expect(byId.has(`${B2}/s3_bucket_default_kms_key_usable`)).to.equal(false);
     expect(await (m.securityHub.commandCalls(BatchImportFindingsCommand)[0]!.thisValue as SecurityHubClient).config.region()).to.equal(HOME);
     expect(m.securityHub.commandCalls(GetFindingsCommand)).to.have.length(0);
 

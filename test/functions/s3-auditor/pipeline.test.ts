@@ -14,7 +14,9 @@ import { TokenBucket } from "../../../functions/shared/cspm/security-hub";
 import { auditBuckets, auditInventory } from "../../../functions/shared/cspm/s3/audit";
 import { s3CheckMetadata } from "../../../functions/shared/cspm/s3/checks/index";
 import { fetchInventory, type InventoryDeps } from "../../../functions/shared/cspm/s3/inventory";
-import { runPipeline, type AuditScope, type PipelineDeps } from "../../../functions/s3-auditor/pipeline";
+import { LEGACY_KMS_KEY_USABLE_ID } from "../../../functions/shared/cspm/s3/key-findings";
+import { runAudit as runPipeline } from "../../../functions/s3-auditor/pipeline/run";
+import type { AuditScope, PipelineDeps } from "../../../functions/s3-auditor/pipeline/types";
 import { startMongoWireServer, startTcpProxy, type MongoWireServer } from "../../support/mongo-wire-server";
 
 const ACCOUNT = "111122223333";
@@ -27,6 +29,7 @@ interface World {
   /** bucket name -> KMS key (undefined: SSE-S3) */
   buckets: Map<string, string | undefined>;
   keyStates: Map<string, string>;
+  keyResults?: Map<string, import("../../../functions/shared/cspm/check").CheckResult[]>;
   kmsDown: boolean;
   kmsCalls: string[];
   hub: Map<string, AwsSecurityFinding & { Workflow?: { Status?: string } }>;
@@ -111,6 +114,7 @@ describe("S3 findings pipeline", () => {
     type GetInput = {
       Filters: {
         ProductArn?: { Value: string }[];
+        Id?: { Value: string }[];
         ResourceId?: { Value: string }[];
         ProductFields?: { Key: string; Value: string; Comparison: string }[];
         LastObservedAt?: { Start?: string; End?: string }[];
@@ -119,12 +123,14 @@ describe("S3 findings pipeline", () => {
     };
     hub.on(GetFindingsCommand).callsFake((input: GetInput) => {
       world.getCalls++;
-      const { ProductArn, ResourceId, ProductFields, LastObservedAt } = input.Filters;
+      const { ProductArn, Id, ResourceId, ProductFields, LastObservedAt } = input.Filters;
       const wanted = ResourceId && new Set(ResourceId.map((f) => f.Value));
+      const ids = Id && new Set(Id.map((f) => f.Value));
       const found = [...world.hub.values()].filter(
         (f) =>
           (!ProductArn || ProductArn.some((p) => p.Value === f.ProductArn)) &&
           (!wanted || wanted.has(f.Resources![0]!.Id!)) &&
+          (!ids || ids.has(f.Id!)) &&
           (!ProductFields || ProductFields.every((pf) => f.ProductFields?.[pf.Key] === pf.Value)) &&
           (!LastObservedAt || LastObservedAt.some((d) => (!d.Start || Date.parse(f.LastObservedAt!) >= Date.parse(d.Start)) && (!d.End || Date.parse(f.LastObservedAt!) <= Date.parse(d.End)))),
       );
@@ -156,7 +162,8 @@ describe("S3 findings pipeline", () => {
         world.kmsCalls.push(ref);
         if (world.kmsDown) return { ok: false, errorCode: "KmsAuditApiError503", message: "unavailable" };
         const state = world.keyStates.get(ref) ?? "Enabled";
-        return { ok: true, value: { keyId: ref.split("/")[1]!, keyArn: ref, region: "eu-west-1", accountId: ACCOUNT, facts: { keyState: state }, results: [{ checkId: "kms_key_rotation_enabled", status: "PASSED", reason: "on" }] } };
+        const results = world.keyResults?.get(ref) ?? [{ checkId: "kms_key_rotation_enabled", status: "PASSED", reason: "on" }];
+        return { ok: true, value: { keyId: ref.split("/")[1]!, keyArn: ref, region: "eu-west-1", accountId: ACCOUNT, facts: { keyState: state }, results } };
       },
       metadata: s3CheckMetadata,
       securityHub,
@@ -183,14 +190,14 @@ describe("S3 findings pipeline", () => {
     expect(world.kmsCalls.sort()).to.deep.equal([KEY_A, KEY_B]);
     expect(summary.counts).to.include({ buckets: 4, kmsKeys: 2, kmsApiCalls: 2 });
     for (const bucket of ["one", "two"]) {
-      const f = hubFinding(bucket, "s3_bucket_kms_key_usable")!;
+      const f = hubFinding(bucket, "s3_bucket_default_kms_key_usable")!;
       expect(f.Compliance?.Status).to.equal("FAILED");
       expect(f.Severity?.Label).to.equal("CRITICAL");
       expect(f.Resources!.map((r) => r.Id)).to.deep.equal([`arn:aws:s3:::${bucket}`, KEY_A]);
     }
-    expect(hubFinding("three", "s3_bucket_kms_key_usable")!.Compliance?.Status).to.equal("PASSED");
+    expect(hubFinding("three", "s3_bucket_default_kms_key_usable")!.Compliance?.Status).to.equal("PASSED");
     // No KMS key: NOT_APPLICABLE, never an active finding.
-    expect(hubFinding("plain", "s3_bucket_kms_key_usable")).to.equal(undefined);
+    expect(hubFinding("plain", "s3_bucket_default_kms_key_usable")).to.equal(undefined);
     expect(summary.status).to.equal("complete");
     expect(server!.documents(database, "findings").length).to.equal(summary.counts.sent);
     const runs = server!.documents(database, "audit_runs");
@@ -202,7 +209,7 @@ describe("S3 findings pipeline", () => {
     world.buckets.set("one", KEY_A);
     world.kmsDown = true;
     const summary = await runPipeline(schedule, deps());
-    expect(hubFinding("one", "s3_bucket_kms_key_usable")!.Compliance?.Status).to.equal("NOT_AVAILABLE");
+    expect(hubFinding("one", "s3_bucket_default_kms_key_usable")!.Compliance?.Status).to.equal("NOT_AVAILABLE");
     expect(hubFinding("one", "s3_bucket_kms_key_checks_passed")!.Compliance?.Status).to.equal("NOT_AVAILABLE");
     expect(hubFinding("one", "s3_bucket_versioning_enabled")).to.not.equal(undefined);
     expect(summary.counts.kmsUnavailable).to.equal(1);
@@ -212,7 +219,7 @@ describe("S3 findings pipeline", () => {
     world.buckets.set("one", KEY_A);
     world.keyStates.set(KEY_A, "Disabled");
     await runPipeline(schedule, deps());
-    const first = hubFinding("one", "s3_bucket_kms_key_usable")!;
+    const first = hubFinding("one", "s3_bucket_default_kms_key_usable")!;
     expect(first.Compliance?.Status).to.equal("FAILED");
     const firstCalls = world.importCalls;
 
@@ -220,7 +227,7 @@ describe("S3 findings pipeline", () => {
     world.keyStates.set(KEY_A, "Enabled");
     const second = await runPipeline(schedule, deps());
 
-    const now = hubFinding("one", "s3_bucket_kms_key_usable")!;
+    const now = hubFinding("one", "s3_bucket_default_kms_key_usable")!;
     expect(now.Compliance?.Status).to.equal("PASSED");
     expect(now.CreatedAt).to.equal(first.CreatedAt);
     expect(now.FirstObservedAt).to.equal(first.FirstObservedAt);
@@ -269,6 +276,55 @@ describe("S3 findings pipeline", () => {
     expect(active()).to.include("arn:aws:s3:::keep");
   });
 
+  it("never passes a key whose audit is not fully readable, never resolves its earlier FAILED, and reports the run degraded naming the key", async () => {
+    world.buckets.set("one", KEY_A);
+    world.keyStates.set(KEY_A, "PendingDeletion");
+    await runPipeline(schedule, deps());
+    expect(hubFinding("one", "s3_bucket_default_kms_key_usable")!.Compliance?.Status).to.equal("FAILED");
+    world.clock += 60_000;
+    // The API answers 200, but the key could not be read (access denied): the state it reports is not evidence.
+    world.keyStates.set(KEY_A, "Enabled");
+    (world.keyResults ??= new Map()).set(KEY_A, [{ checkId: "kms_key_not_pending_deletion", status: "NOT_AVAILABLE", reason: "denied", errorCode: "AccessDeniedException" }]);
+    world.resolved.length = 0;
+    const summary = await runPipeline(schedule, deps());
+    for (const check of ["s3_bucket_default_kms_key_usable", "s3_bucket_kms_key_checks_passed"]) {
+      expect(hubFinding("one", check)!.Compliance?.Status, check).to.equal("NOT_AVAILABLE");
+    }
+    expect(world.resolved).to.deep.equal([]);
+    expect(summary.status).to.equal("degraded");
+    expect(summary.failedKeys).to.deep.equal([KEY_A]);
+    expect(summary.counts.kmsUnavailable).to.equal(1);
+  });
+
+  it("leaves a finding the user SUPPRESSED alone: it passes now, but is not resolved", async () => {
+    world.buckets.set("one", KEY_A);
+    world.keyStates.set(KEY_A, "Disabled");
+    await runPipeline(schedule, deps());
+    hubFinding("one", "s3_bucket_default_kms_key_usable")!.Workflow = { Status: "SUPPRESSED" };
+    world.clock += 60_000;
+    world.keyStates.set(KEY_A, "Enabled");
+    world.resolved.length = 0;
+    await runPipeline(schedule, deps());
+    expect(hubFinding("one", "s3_bucket_default_kms_key_usable")).to.deep.include({ Workflow: { Status: "SUPPRESSED" } });
+    expect(hubFinding("one", "s3_bucket_default_kms_key_usable")!.Compliance?.Status).to.equal("PASSED");
+    expect(world.resolved).to.deep.equal([]);
+  });
+
+  it("archives findings filed under the key-usable check's old id (tagged KMS.3)", async () => {
+    world.buckets.set("one", KEY_A);
+    await runPipeline(schedule, deps());
+    // A finding the previous version filed, as MongoDB and Security Hub hold it.
+    const current = hubFinding("one", "s3_bucket_default_kms_key_usable")!;
+    const legacyId = current.Id!.replace("s3_bucket_default_kms_key_usable", LEGACY_KMS_KEY_USABLE_ID);
+    const legacy = { ...current, Id: legacyId, GeneratorId: LEGACY_KMS_KEY_USABLE_ID, ProductFields: { ...current.ProductFields, "cspm/control": "KMS.3" } };
+    world.hub.set(legacyId, legacy);
+    await store.upsertFindings([{ id: legacyId, resourceId: "arn:aws:s3:::one", resourceType: "AwsS3Bucket", resourceRegion: "eu-west-1", checkId: LEGACY_KMS_KEY_USABLE_ID, status: "PASSED", severity: "CRITICAL", recordState: "ACTIVE", createdAt: legacy.CreatedAt!, firstObservedAt: legacy.CreatedAt!, updatedAt: legacy.UpdatedAt!, lastObservedAt: legacy.UpdatedAt!, lastSentAt: legacy.UpdatedAt!, fingerprint: "legacy", finding: legacy, statusChanged: true, runId: "old" }]);
+    world.clock += 60_000;
+    await runPipeline(schedule, deps());
+    expect(world.hub.get(legacyId)!.RecordState).to.equal("ARCHIVED");
+    expect(hubFinding("one", "s3_bucket_default_kms_key_usable")!.RecordState).to.equal("ACTIVE");
+  });
+
   it("resolves a PASSED finding whose Workflow Security Hub left or reset to NEW (via NOT_AVAILABLE, or re-activated)", async () => {
     world.buckets.set("one", KEY_A);
     world.keyStates.set(KEY_A, "Disabled");
@@ -276,12 +332,12 @@ describe("S3 findings pipeline", () => {
     world.clock += 60_000;
     world.kmsDown = true;
     await runPipeline(schedule, deps()); // NOT_AVAILABLE: Workflow stays NEW
-    expect(hubFinding("one", "s3_bucket_kms_key_usable")!.Compliance?.Status).to.equal("NOT_AVAILABLE");
+    expect(hubFinding("one", "s3_bucket_default_kms_key_usable")!.Compliance?.Status).to.equal("NOT_AVAILABLE");
     world.clock += 60_000;
     world.kmsDown = false;
     world.keyStates.set(KEY_A, "Enabled");
     await runPipeline(schedule, deps()); // PASSED: nothing will resolve it but us
-    const usable = hubFinding("one", "s3_bucket_kms_key_usable")!;
+    const usable = hubFinding("one", "s3_bucket_default_kms_key_usable")!;
     expect(usable.Compliance?.Status).to.equal("PASSED");
     expect(usable.Workflow?.Status).to.equal("RESOLVED");
 
@@ -289,28 +345,28 @@ describe("S3 findings pipeline", () => {
     world.clock += 60_000;
     world.buckets.set("one", undefined); // SSE-S3: archived
     await runPipeline(schedule, deps());
-    expect(hubFinding("one", "s3_bucket_kms_key_usable")!.RecordState).to.equal("ARCHIVED");
-    hubFinding("one", "s3_bucket_kms_key_usable")!.Workflow = { Status: "NEW" }; // Security Hub's reset on re-activation
+    expect(hubFinding("one", "s3_bucket_default_kms_key_usable")!.RecordState).to.equal("ARCHIVED");
+    hubFinding("one", "s3_bucket_default_kms_key_usable")!.Workflow = { Status: "NEW" }; // Security Hub's reset on re-activation
     world.resolved.length = 0;
     world.clock += 60_000;
     world.buckets.set("one", KEY_A);
     await runPipeline(schedule, deps());
-    expect(hubFinding("one", "s3_bucket_kms_key_usable")).to.deep.include({ RecordState: "ACTIVE" });
+    expect(hubFinding("one", "s3_bucket_default_kms_key_usable")).to.deep.include({ RecordState: "ACTIVE" });
     expect(world.resolved).to.include(usable.Id);
-    expect(hubFinding("one", "s3_bucket_kms_key_usable")!.Workflow?.Status).to.equal("RESOLVED");
+    expect(hubFinding("one", "s3_bucket_default_kms_key_usable")!.Workflow?.Status).to.equal("RESOLVED");
   });
 
   it("does not archive a bucket's KMS key findings when its default encryption cannot be read", async () => {
     world.buckets.set("one", KEY_A);
     world.keyStates.set(KEY_A, "PendingDeletion");
     await runPipeline(schedule, deps());
-    expect(hubFinding("one", "s3_bucket_kms_key_usable")!.Compliance?.Status).to.equal("FAILED");
+    expect(hubFinding("one", "s3_bucket_default_kms_key_usable")!.Compliance?.Status).to.equal("FAILED");
 
     // An API error is not "no KMS key": the key findings become NOT_AVAILABLE, they are not archived.
     world.clock += 60_000;
     world.encryptionDenied.add("one");
     await runPipeline(schedule, deps());
-    for (const check of ["s3_bucket_kms_key_usable", "s3_bucket_kms_key_checks_passed"]) {
+    for (const check of ["s3_bucket_default_kms_key_usable", "s3_bucket_kms_key_checks_passed"]) {
       const f = hubFinding("one", check)!;
       expect(f.RecordState, check).to.equal("ACTIVE");
       expect(f.Compliance?.Status, check).to.equal("NOT_AVAILABLE");
@@ -320,18 +376,18 @@ describe("S3 findings pipeline", () => {
     world.clock += 60_000;
     world.encryptionDenied.clear();
     await runPipeline(schedule, deps());
-    expect(hubFinding("one", "s3_bucket_kms_key_usable")!.Compliance?.Status).to.equal("FAILED");
+    expect(hubFinding("one", "s3_bucket_default_kms_key_usable")!.Compliance?.Status).to.equal("FAILED");
   });
 
   it("archives a finding whose check turned NOT_APPLICABLE, and sends nothing when it never existed", async () => {
     world.buckets.set("one", KEY_A).set("never", undefined);
     await runPipeline(schedule, deps());
-    expect(hubFinding("one", "s3_bucket_kms_key_usable")!.RecordState).to.equal("ACTIVE");
-    expect(hubFinding("never", "s3_bucket_kms_key_usable")).to.equal(undefined);
+    expect(hubFinding("one", "s3_bucket_default_kms_key_usable")!.RecordState).to.equal("ACTIVE");
+    expect(hubFinding("never", "s3_bucket_default_kms_key_usable")).to.equal(undefined);
     world.clock += 60_000;
     world.buckets.set("one", undefined); // switched to SSE-S3: the key checks no longer apply
     await runPipeline(schedule, deps());
-    expect(hubFinding("one", "s3_bucket_kms_key_usable")!.RecordState).to.equal("ARCHIVED");
+    expect(hubFinding("one", "s3_bucket_default_kms_key_usable")!.RecordState).to.equal("ARCHIVED");
   });
 
   it("still sends every finding to Security Hub when MongoDB is down, marks the run partial, and catches up", async () => {
@@ -403,7 +459,7 @@ describe("S3 findings pipeline", () => {
   });
 
   describe("MongoDB stale after an outage (Security Hub got findings MongoDB did not record)", () => {
-    const usableId = "arn:aws:s3:::one/s3_bucket_kms_key_usable";
+    const usableId = "arn:aws:s3:::one/s3_bucket_default_kms_key_usable";
     async function mongoBehindProxy() {
       const proxy = await startTcpProxy(server!.uri);
       mocks[4]!.on(GetSecretValueCommand).resolves({ SecretString: proxy.uri });
@@ -414,7 +470,7 @@ describe("S3 findings pipeline", () => {
       openProxies.push(await startTcpProxy(server!.uri, port));
       await mongoBack();
     }
-    const usable = () => hubFinding("one", "s3_bucket_kms_key_usable")!;
+    const usable = () => hubFinding("one", "s3_bucket_default_kms_key_usable")!;
     /** After the proxy is back: wait until the driver reaches MongoDB again, so the next run reads it. */
     async function mongoBack(): Promise<void> {
       for (let i = 0; i < 100; i++) {

@@ -12,7 +12,8 @@ import { DescribeKeyCommand, GetKeyPolicyCommand, GetKeyRotationStatusCommand, L
 import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
 import { auditKeyRequest, auditKeyResponse, errorResponse, KMS_AUDIT_ERROR_CODES, KMS_AUDIT_ROUTE_NAMES } from "../../../../functions/shared/contracts/kms-audit-api";
 import type { KeyAudit } from "../../../../functions/shared/cspm/audit-types";
-import { auditDistinctKeys, canonicalKeyRef, KmsAuditApiClient } from "../../../../functions/s3-auditor/kms-api-client";
+import { KmsAuditApiClient } from "../../../../functions/s3-auditor/kms-api-client";
+import { auditDistinctKeys, canonicalKeyRef } from "../../../../functions/shared/cspm/s3/key-findings";
 import type { GatewayAnswer } from "../../../../scripts/serve";
 import { ACCOUNT, DEFAULT_POLICY, KEY_ARN, KEY_ID, keyMetadata, REGION } from "../../kms-auditor/fixtures";
 import { startMockedKmsAuditor, type MockedKmsAuditor } from "../../kms-auditor/local-server";

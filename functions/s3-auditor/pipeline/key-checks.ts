@@ -1,0 +1,45 @@
+/**
+ * The key stage: every distinct KMS key the audited buckets name is asked once (aliases resolved
+ * first), and keys whose audit is not fully readable are named, so the run reports them.
+ */
+import type { S3AuditReport } from "../../shared/cspm/audit-types";
+import { auditDistinctKeys, canonicalKeyRef, keyUnreadable } from "../../shared/cspm/s3/key-findings";
+import type { KeyAuditLookup, PipelineDeps, RunError } from "./types";
+
+export interface KeyStage {
+  /** Canonical key refs per bucket name. */
+  readonly refsByBucket: ReadonlyMap<string, readonly string[]>;
+  readonly keyAudits: KeyAuditLookup;
+  readonly kmsApiCalls: number;
+  /** Keys whose audit is not fully readable (API error, unknown state, a NOT_AVAILABLE check). */
+  readonly failedKeys: readonly string[];
+  readonly errors: readonly RunError[];
+}
+
+/** Asks about every distinct key of the report's buckets, `concurrency` at a time. */
+export async function auditBucketKeys(report: S3AuditReport, deps: Pick<PipelineDeps, "auditKey" | "resolveAlias" | "kmsConcurrency">): Promise<KeyStage> {
+  const refsByBucket = new Map<string, string[]>();
+  for (const bucket of report.buckets) {
+    const context = { partition: report.partition, region: bucket.region, accountId: report.accountId };
+    refsByBucket.set(bucket.bucket, [...new Set(bucket.kmsKeyIds.map((ref) => canonicalKeyRef(ref, context)))]);
+  }
+  let kmsApiCalls = 0;
+  const keyAudits = await auditDistinctKeys(
+    [...refsByBucket.values()].flat(),
+    (ref) => {
+      kmsApiCalls++;
+      return deps.auditKey(ref);
+    },
+    deps.resolveAlias,
+    deps.kmsConcurrency ?? 8,
+  );
+  const failedKeys: string[] = [];
+  const errors: RunError[] = [];
+  for (const [ref, audit] of keyAudits) {
+    const unreadable = keyUnreadable(audit);
+    if (!unreadable) continue;
+    failedKeys.push(ref);
+    errors.push({ source: "kms", code: unreadable.errorCode, message: `${ref}: ${unreadable.message}` });
+  }
+  return { refsByBucket, keyAudits, kmsApiCalls, failedKeys: failedKeys.sort(), errors };
+}
