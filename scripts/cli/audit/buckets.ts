@@ -9,6 +9,7 @@ import { writeFile } from "node:fs/promises";
 import { S3Client } from "@aws-sdk/client-s3";
 import { S3ControlClient } from "@aws-sdk/client-s3-control";
 import { STSClient } from "@aws-sdk/client-sts";
+import { KMSClient } from "@aws-sdk/client-kms";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { auditBuckets, type AuditDeps } from "../../../functions/shared/cspm/s3/audit";
 import { s3CheckMetadata } from "../../../functions/shared/cspm/s3/checks/index";
@@ -21,8 +22,11 @@ import { regionalClients } from "../../../functions/shared/platform/aws-clients"
 import { REPLAY_CREDENTIALS, SnapshotRecorder, SnapshotReplayer, type SendingClient } from "../../../functions/shared/cspm/snapshot";
 import { type Cell, type CliIo, EXIT_OK, SEVERITY_COLOR, STATUS_COLOR, collect, paint, processIo, renderTable as renderCells, reportError, sdkDefaultRegion, useColor } from "./cli";
 import { effectiveSeverity, renderHtmlReport, summarize } from "./html-report";
+import { addKeyFindings, withKeyFindings } from "./bucket-keys";
 
 export const SNAPSHOT_KIND = "s3-buckets";
+/** The bucket checks and the key findings. */
+const bucketMetadata = withKeyFindings(s3CheckMetadata);
 /** Exit code when a failed check reaches --fail-on. */
 export const EXIT_FINDINGS = 3;
 
@@ -48,6 +52,7 @@ export interface BucketsIo extends CliIo {
 export interface LiveClients {
   homeRegion(): Promise<string>;
   s3(region: string): SendingClient;
+  kms(region: string): SendingClient;
   s3Control(region: string): SendingClient;
   sts(region: string): SendingClient;
 }
@@ -60,6 +65,7 @@ export const sdkClients: LiveClients = {
   s3: regionalClients((config) => new S3Client(config)),
   s3Control: regionalClients((config) => new S3ControlClient(config)),
   sts: regionalClients((config) => new STSClient(config)),
+  kms: regionalClients((config) => new KMSClient(config)),
 };
 
 function parseSeverity(value: string): Severity {
@@ -75,7 +81,7 @@ function parseConcurrency(value: string): number {
 }
 
 /** Builds the audit's clients: replayed from a snapshot, live (optionally recorded), never both. */
-async function auditDeps(options: BucketsCommandOptions, io: BucketsIo): Promise<{ deps: AuditDeps; recorder?: SnapshotRecorder }> {
+async function auditDeps(options: BucketsCommandOptions, io: BucketsIo): Promise<{ deps: AuditDeps; kms: (region: string) => KMSClient; recorder?: SnapshotRecorder }> {
   if (options.fromSnapshot) {
     const replayer = await SnapshotReplayer.load(options.fromSnapshot);
     if (replayer.snapshot.kind !== SNAPSHOT_KIND) {
@@ -89,6 +95,7 @@ async function auditDeps(options: BucketsCommandOptions, io: BucketsIo): Promise
         s3Control: (region) => replayer.replay(new S3ControlClient({ region, credentials: REPLAY_CREDENTIALS }), "s3-control", region),
         sts: (region) => replayer.replay(new STSClient({ region, credentials: REPLAY_CREDENTIALS }), "sts", region),
       },
+      kms: (region) => replayer.replay(new KMSClient({ region, credentials: REPLAY_CREDENTIALS }), "kms", region),
     };
   }
   const live = io.liveClients ?? sdkClients;
@@ -102,6 +109,7 @@ async function auditDeps(options: BucketsCommandOptions, io: BucketsIo): Promise
       s3Control: (region) => wrap(live.s3Control(region), "s3-control", region),
       sts: (region) => wrap(live.sts(region), "sts", region),
     },
+    kms: (region) => wrap(live.kms(region), "kms", region) as KMSClient,
     ...(recorder ? { recorder } : {}),
   };
 }
@@ -122,7 +130,7 @@ function progressBar(io: BucketsIo): ((done: number, total: number) => void) | u
 export function failingResults(report: S3AuditReport, threshold: Severity | undefined): CheckResult[] {
   if (!threshold) return [];
   const min = SEVERITY_ORDER.indexOf(threshold);
-  return [...report.account.results, ...report.buckets.flatMap((b) => b.results)].filter((r) => r.status === "FAILED" && SEVERITY_ORDER.indexOf(effectiveSeverity(r, s3CheckMetadata)) >= min);
+  return [...report.account.results, ...report.buckets.flatMap((b) => b.results)].filter((r) => r.status === "FAILED" && SEVERITY_ORDER.indexOf(effectiveSeverity(r, bucketMetadata)) >= min);
 }
 
 function renderTable(report: S3AuditReport, color: boolean): string {
@@ -130,14 +138,14 @@ function renderTable(report: S3AuditReport, color: boolean): string {
   const add = (resource: string, results: readonly CheckResult[]) => {
     for (const r of results) {
       if (r.status === "PASSED" || r.status === "NOT_APPLICABLE") continue;
-      const severity = effectiveSeverity(r, s3CheckMetadata);
+      const severity = effectiveSeverity(r, bucketMetadata);
       const verdict: Cell = r.status === "FAILED" ? { text: severity, color: SEVERITY_COLOR[severity] ?? STATUS_COLOR.FAILED } : { text: r.status, color: STATUS_COLOR[r.status] };
-      rows.push([resource, s3CheckMetadata(r.checkId)?.securityHubControl ?? "", verdict, r.reason + (r.errorCode ? ` [${r.errorCode}]` : "")]);
+      rows.push([resource, bucketMetadata(r.checkId)?.securityHubControl ?? "", verdict, r.reason + (r.errorCode ? ` [${r.errorCode}]` : "")]);
     }
   };
   add(`account ${report.accountId}`, report.account.results);
   for (const b of report.buckets) add(b.bucket, b.results);
-  const summary = summarize(report, s3CheckMetadata);
+  const summary = summarize(report, bucketMetadata);
   const bySeverity = [...SEVERITY_ORDER].reverse().map((s) => `${paint(s, SEVERITY_COLOR[s], color)} ${summary.failedBySeverity[s]}`).join("  ");
   const out = [
     `S3 audit of account ${report.accountId}: ${report.buckets.length} bucket(s), ${report.apiCalls} API calls`,
@@ -156,12 +164,12 @@ function renderAsff(report: S3AuditReport, now: Date): string {
   const findings = [];
   for (const r of report.account.results) {
     if (r.status === "NOT_APPLICABLE") continue;
-    findings.push(buildFinding({ product, result: r, now, resources: [{ type: "AwsAccount", id: accountResourceId(report.accountId), partition: report.partition, region: report.account.region }] }, s3CheckMetadata));
+    findings.push(buildFinding({ product, result: r, now, resources: [{ type: "AwsAccount", id: accountResourceId(report.accountId), partition: report.partition, region: report.account.region }] }, bucketMetadata));
   }
   for (const b of report.buckets) {
     for (const r of b.results) {
       if (r.status === "NOT_APPLICABLE") continue;
-      findings.push(buildFinding({ product, result: r, now, resources: [{ type: "AwsS3Bucket", id: b.arn, partition: report.partition, region: b.region }] }, s3CheckMetadata));
+      findings.push(buildFinding({ product, result: r, now, resources: [{ type: "AwsS3Bucket", id: b.arn, partition: report.partition, region: b.region }] }, bucketMetadata));
     }
   }
   return JSON.stringify(findings, null, 2) + "\n";
@@ -174,7 +182,7 @@ export function renderReport(report: S3AuditReport, format: OutputFormat, color:
     case "asff":
       return renderAsff(report, now);
     case "html":
-      return renderHtmlReport(report, s3CheckMetadata);
+      return renderHtmlReport(report, bucketMetadata);
     case "table":
       return renderTable(report, color);
   }
@@ -184,14 +192,16 @@ export function renderReport(report: S3AuditReport, format: OutputFormat, color:
 export async function runBuckets(options: BucketsCommandOptions, io: BucketsIo = processIo()): Promise<number> {
   try {
     if (options.fromSnapshot && options.saveSnapshot) throw new ValidationError("--from-snapshot and --save-snapshot cannot be combined: a replay records nothing new.");
-    const { deps, recorder } = await auditDeps(options, io);
+    const { deps, kms, recorder } = await auditDeps(options, io);
     const onProgress = progressBar(io);
-    const report = await auditBuckets(deps, {
+    const bucketsOnly = await auditBuckets(deps, {
       ...(options.bucket && options.bucket.length > 0 ? { buckets: options.bucket } : {}),
       ...(options.region ? { region: options.region } : {}),
       concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
       ...(onProgress ? { onProgress } : {}),
     });
+    // Each distinct key judged once, in-process, with the KMS auditor's checks: the same key findings the Lambda sends.
+    const report = await addKeyFindings(bucketsOnly, kms, new Date(bucketsOnly.finishedAt));
     if (recorder && options.saveSnapshot) {
       await recorder.save(options.saveSnapshot);
       io.stderr(`Saved the raw configuration to ${options.saveSnapshot}.\n`);

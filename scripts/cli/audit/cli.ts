@@ -12,6 +12,8 @@ export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
 /** The command line is wrong: bad option, unreadable snapshot, malformed key id. */
 export const EXIT_USAGE = 2;
+/** The audit ran, but some resources could not be fully read: their results are NOT_AVAILABLE. */
+export const EXIT_INCOMPLETE = 4;
 
 /** Where output goes; tests inject a sink. */
 export interface CliIo {

@@ -14,8 +14,8 @@ import { callerAccount } from "../../../functions/kms-auditor/clients";
 import { awsClient, regionalClients } from "../../../functions/shared/platform/aws-clients";
 import { mapWithConcurrency } from "../../../functions/shared/platform/concurrency";
 import { describeKey, fetchFactsFor, type KmsDeps } from "../../../functions/shared/cspm/kms/fetch";
-import { parseKeyRef } from "../../../functions/shared/cspm/kms/key-ref";
-import { collect, type CliIo, EXIT_OK, exitOnUsageError, processIo, renderTable, reportError, sdkDefaultRegion, SEVERITY_COLOR, STATUS_COLOR, useColor } from "./cli";
+import { parseKeyRef, type KeyRef } from "../../../functions/shared/cspm/kms/key-ref";
+import { collect, type CliIo, EXIT_INCOMPLETE, EXIT_OK, exitOnUsageError, processIo, renderTable, reportError, sdkDefaultRegion, SEVERITY_COLOR, STATUS_COLOR, useColor } from "./cli";
 
 export const SNAPSHOT_KIND = "kms-keys";
 const OUTPUTS = ["table", "json"] as const;
@@ -82,7 +82,14 @@ export async function auditKeys(options: KeysCommandOptions, s: Session): Promis
   const keyIds: string[] = [];
   for await (const page of paginateListKeys({ client: s.deps.kms(s.region) }, {})) for (const k of page.Keys ?? []) if (k.KeyId) keyIds.push(k.KeyId);
   const audits = await mapWithConcurrency(keyIds.sort(), CONCURRENCY, async (keyId): Promise<KeyAudit | undefined> => {
-    const ref = parseKeyRef(keyId, { defaultRegion: s.region });
+    let ref: KeyRef;
+    try {
+      ref = parseKeyRef(keyId, { defaultRegion: s.region });
+    } catch (error) {
+      // Data that came from AWS is never a usage error: this key is NOT_AVAILABLE, the rest are audited.
+      const failed = { ok: false, errorCode: (error as ValidationError).code ?? "InvalidKeyId", message: (error as Error).message } as const;
+      return judgeKey({ ref: { input: keyId, form: "key-id", region: s.region }, metadata: failed, policy: failed, rotation: failed, params, now: s.deps.now() });
+    }
     let metadata;
     try {
       metadata = await describeKey(s.deps, ref);
@@ -122,6 +129,11 @@ export async function runKeys(options: KeysCommandOptions, io: CliIo = processIo
       io.stderr(`Saved the raw KMS answers to ${options.saveSnapshot}.\n`);
     }
     io.stdout(renderKeys(audits, options.output ?? "table", useColor(io)));
+    const incomplete = audits.filter((a) => a.results.some((r) => r.status === "NOT_AVAILABLE"));
+    if (incomplete.length > 0) {
+      io.stderr(`The audit is incomplete: ${incomplete.length} key(s) could not be fully read (NOT_AVAILABLE): ${incomplete.map((a) => a.keyId).join(", ")}.\n`);
+      return EXIT_INCOMPLETE;
+    }
     return EXIT_OK;
   } catch (error) {
     return reportError(io, "audit keys", error);
@@ -138,7 +150,7 @@ export function register(program: Command): Command {
     .addOption(new Option("--output <format>", "output format").choices([...OUTPUTS]).default("table"))
     .option("--save-snapshot <file>", "record the raw KMS answers to a file (see docs/snapshots.md)")
     .option("--from-snapshot <file>", "audit offline from a recorded snapshot instead of AWS")
-    .addHelpText("after", "\nExit codes: 0 audited, 1 the audit could not run, 2 usage error.")
+    .addHelpText("after", "\nExit codes: 0 audited, 1 the audit could not run, 2 usage error, 4 audited but some keys could not be fully read (NOT_AVAILABLE).")
     .exitOverride(exitOnUsageError)
     .action(async (opts: KeysCommandOptions) => {
       process.exitCode = await runKeys(opts);

@@ -8,13 +8,14 @@ import { promisify } from "node:util";
 import { S3Client } from "@aws-sdk/client-s3";
 import { S3ControlClient } from "@aws-sdk/client-s3-control";
 import { STSClient } from "@aws-sdk/client-sts";
+import { KMSClient } from "@aws-sdk/client-kms";
 import { type BucketsIo, type LiveClients, runBuckets } from "../../../../scripts/cli/audit/buckets";
 import type { S3AuditReport } from "../../../../functions/shared/cspm/audit-types";
 import { REPLAY_CREDENTIALS, SnapshotReplayer } from "../../../../functions/shared/cspm/snapshot";
 import { buildSnapshot, fixtureAccount } from "../../../functions/s3-auditor/snapshot-fixture";
 
 const run = promisify(execFile);
-const ROOT = resolve(__dirname, "../..");
+const ROOT = resolve(__dirname, "../../../..");
 const CHROMIUM = "/usr/bin/chromium";
 
 function io(liveClients?: LiveClients): BucketsIo & { out: string; err: string } {
@@ -39,6 +40,7 @@ function fakeAws(): LiveClients {
     s3: (region) => aws.replay(new S3Client({ region, credentials: REPLAY_CREDENTIALS }), "s3", region),
     s3Control: (region) => aws.replay(new S3ControlClient({ region, credentials: REPLAY_CREDENTIALS }), "s3-control", region),
     sts: (region) => aws.replay(new STSClient({ region, credentials: REPLAY_CREDENTIALS }), "sts", region),
+    kms: (region) => aws.replay(new KMSClient({ region, credentials: REPLAY_CREDENTIALS }), "kms", region),
   };
 }
 

@@ -14,7 +14,7 @@ import { runKeys, type KmsLiveClients } from "../../../../scripts/cli/audit/keys
 import { ACCOUNT, DEFAULT_POLICY, keyMetadata, policyOf, REGION, replicaMetadata, ROOT_STATEMENT } from "../../../functions/kms-auditor/fixtures";
 
 const run = promisify(execFile);
-const ROOT = resolve(__dirname, "../..");
+const ROOT = resolve(__dirname, "../../../..");
 const CUSTOMER = "11111111-1111-1111-1111-111111111111";
 const AWS_MANAGED = "22222222-2222-2222-2222-222222222222";
 const SIGNING = "33333333-3333-3333-3333-333333333333";
@@ -65,12 +65,14 @@ describe("audit keys CLI", () => {
   it("audits every customer key, and --from-snapshot reproduces the live JSON offline", async () => {
     const snapshot = join(dir, "keys.json");
     const liveIo = sink();
-    expect(await runKeys({ output: "json", saveSnapshot: snapshot }, liveIo, live)).to.equal(0);
+    // SIGNING's policy is denied: audited, but incomplete (exit 4).
+    expect(await runKeys({ output: "json", saveSnapshot: snapshot }, liveIo, live)).to.equal(4);
+    expect(liveIo.err).to.contain(`The audit is incomplete: 1 key(s) could not be fully read (NOT_AVAILABLE): ${SIGNING}.`);
     const liveAudits = JSON.parse(liveIo.out) as KeyAudit[];
     kms.reset(); // from here on, any call to the mock would answer nothing
 
     const offlineIo = sink();
-    expect(await runKeys({ output: "json", fromSnapshot: snapshot }, offlineIo, live)).to.equal(0);
+    expect(await runKeys({ output: "json", fromSnapshot: snapshot }, offlineIo, live)).to.equal(4);
 
     expect(liveAudits.map((a) => a.keyId)).to.deep.equal([CUSTOMER, SIGNING, REPLICA]);
     expect(liveAudits[0]!.results.find((r) => r.checkId === "kms_key_policy_not_public")?.status).to.equal("FAILED");
@@ -80,6 +82,16 @@ describe("audit keys CLI", () => {
     const saved = JSON.parse(await readFile(snapshot, "utf8"));
     expect(saved).to.include({ format: "cspm-snapshot/1", kind: "kms-keys" });
     expect(saved.calls.map((c: { region: string; operation: string }) => `${c.region} ${c.operation}`)).to.include("us-east-1 GetKeyRotationStatus");
+  });
+
+  it("a key id ListKeys returns that the parser does not know is NOT_AVAILABLE for that key; the rest are audited (exit 4, not 2)", async () => {
+    kms.on(ListKeysCommand, { Marker: "page2" }).resolves({ Keys: [{ KeyId: "not-a-key-id" }, { KeyId: REPLICA }], Truncated: false });
+    const io = sink();
+    expect(await runKeys({ output: "json", region: REGION }, io, live)).to.equal(4);
+    const audits = JSON.parse(io.out) as KeyAudit[];
+    expect(audits.map((a) => a.keyId)).to.deep.equal([CUSTOMER, REPLICA, "not-a-key-id"]);
+    expect(new Set(audits[2]!.results.map((r) => `${r.status} ${r.errorCode}`))).to.deep.equal(new Set(["NOT_AVAILABLE InvalidKeyId"]));
+    expect(io.err).to.contain("not-a-key-id");
   });
 
   it("audits only the named keys and prints a table, coloured only on a TTY", async () => {
