@@ -9,7 +9,8 @@ import { awsClient } from "../shared/platform/aws-clients";
 import { parseEnv } from "../shared/platform/env";
 import { createHandler } from "../shared/platform/http";
 import { kmsAuditorRoutes } from "./api";
-import { callerAccount, kmsClientCache } from "./clients";
+import { callerAccount } from "../shared/cspm/kms/caller-account";
+import { kmsClientCache } from "./clients";
 import { accountFromFunctionArn } from "../shared/cspm/kms/key-ref";
 
 const env = parseEnv(kmsAuditorEnv);

@@ -10,7 +10,7 @@ import type { KeyAudit } from "../../../functions/shared/cspm/audit-types";
 import { ValidationError } from "../../../functions/shared/platform/errors";
 import { REPLAY_CREDENTIALS, SnapshotRecorder, SnapshotReplayer } from "../../../functions/shared/cspm/snapshot";
 import { auditKey, judgeKey } from "../../../functions/shared/cspm/kms/audit";
-import { callerAccount } from "../../../functions/kms-auditor/clients";
+import { callerAccount } from "../../../functions/shared/cspm/kms/caller-account";
 import { awsClient, regionalClients } from "../../../functions/shared/platform/aws-clients";
 import { mapWithConcurrency } from "../../../functions/shared/platform/concurrency";
 import { describeKey, fetchFactsFor, type KmsDeps } from "../../../functions/shared/cspm/kms/fetch";
