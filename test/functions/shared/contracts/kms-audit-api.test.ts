@@ -71,6 +71,16 @@ describe("contract: KMS audit API (real client, real handler, SigV4 verified)", 
     expect(seen[1]!.body).to.deep.equal({ action: "audit_key", key_id: KEY_ARN });
   });
 
+  it("docs/kms-auditor.md quotes the /audit-key request schema exactly as the contract defines it", () => {
+    const { readFileSync } = require("node:fs") as typeof import("node:fs");
+    const { resolve } = require("node:path") as typeof import("node:path");
+    const root = resolve(__dirname, "../../../..");
+    const docs = readFileSync(resolve(root, "docs/kms-auditor.md"), "utf8");
+    const quoted = /```ts\n(export const auditKeyRequest[\s\S]*?)\n```/.exec(docs)?.[1];
+    expect(quoted, "the docs quote the schema").to.be.a("string");
+    expect(readFileSync(resolve(root, "functions/shared/contracts/kms-audit-api.ts"), "utf8")).to.contain(quoted);
+  });
+
   it("refuses a request signed with other credentials: 403 from the gateway, not a pass", async () => {
     const answer = await client({ credentials: { ...TEST_CREDENTIALS, secretAccessKey: "wrong" } }).auditKey(KEY_ARN);
     expect(answer).to.include({ ok: false, errorCode: "KmsAuditApiAccessDenied" });
