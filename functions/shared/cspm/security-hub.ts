@@ -292,10 +292,29 @@ export async function fetchPriorFindings(
   options: SecurityHubOptions,
 ): Promise<{ readonly priors: Map<string, PriorFinding>; readonly calls: number }> {
   const priors = new Map<string, PriorFinding>();
+  const calls = await findingsMatching(client, product, "ResourceId", [...new Set(resourceIds)], options, (f) => {
+    const prior = priorFromFinding(f);
+    if (prior) priors.set(prior.id, prior);
+  });
+  return { priors, calls };
+}
+
+/**
+ * Our findings whose `field` (Id or ResourceId) is one of `values`: GetFindings with 20 values a
+ * filter, paginated, whole-call errors retried; each finding handed to `each`. Returns the calls
+ * made; throws (with `calls`) when a call keeps failing.
+ */
+async function findingsMatching(
+  client: SecurityHubSender,
+  product: string,
+  field: "Id" | "ResourceId",
+  values: readonly string[],
+  options: SecurityHubOptions,
+  each: (finding: AwsSecurityFinding) => void,
+): Promise<number> {
   let calls = 0;
   const groups: string[][] = [];
-  const unique = [...new Set(resourceIds)];
-  for (let i = 0; i < unique.length; i += 20) groups.push(unique.slice(i, i + 20));
+  for (let i = 0; i < values.length; i += 20) groups.push(values.slice(i, i + 20));
   await forEachWithConcurrency(groups, options.concurrency ?? 2, async (group) => {
     let nextToken: string | undefined;
     do {
@@ -304,22 +323,19 @@ export async function fetchPriorFindings(
         () =>
           client.send(
             new GetFindingsCommand({
-              Filters: { ProductArn: [{ Value: product, Comparison: "EQUALS" }], ResourceId: group.map((id) => ({ Value: id, Comparison: "EQUALS" })) },
+              Filters: { ProductArn: [{ Value: product, Comparison: "EQUALS" }], [field]: group.map((value) => ({ Value: value, Comparison: "EQUALS" })) },
               MaxResults: 100,
               NextToken: nextToken,
             }),
           ),
         () => calls++,
       );
-      if (!answer.ok) throw Object.assign(new Error(answer.message), { name: answer.code });
-      for (const f of answer.value.Findings ?? []) {
-        const prior = priorFromFinding(f);
-        if (prior) priors.set(prior.id, prior);
-      }
+      if (!answer.ok) throw Object.assign(new Error(answer.message), { name: answer.code, calls });
+      for (const f of answer.value.Findings ?? []) each(f);
       nextToken = answer.value.NextToken || undefined;
     } while (nextToken);
   });
-  return { priors, calls };
+  return calls;
 }
 
 /**
@@ -384,28 +400,8 @@ export async function workflowStatuses(
 ): Promise<{ readonly statuses: Map<string, string>; readonly calls: number }> {
   const statuses = new Map<string, string>();
   const wanted = new Set(ids);
-  let calls = 0;
-  const groups: string[][] = [];
-  for (let i = 0; i < ids.length; i += 20) groups.push(ids.slice(i, i + 20));
-  await forEachWithConcurrency(groups, options.concurrency ?? 2, async (group) => {
-    let nextToken: string | undefined;
-    do {
-      const answer = await callWithRetry(
-        options,
-        () =>
-          client.send(
-            new GetFindingsCommand({
-              Filters: { ProductArn: [{ Value: product, Comparison: "EQUALS" }], Id: group.map((id) => ({ Value: id, Comparison: "EQUALS" })) },
-              MaxResults: 100,
-              NextToken: nextToken,
-            }),
-          ),
-        () => calls++,
-      );
-      if (!answer.ok) throw Object.assign(new Error(answer.message), { name: answer.code, calls });
-      for (const f of answer.value.Findings ?? []) if (f.Id && wanted.has(f.Id) && f.Workflow?.Status) statuses.set(f.Id, f.Workflow.Status);
-      nextToken = answer.value.NextToken || undefined;
-    } while (nextToken);
+  const calls = await findingsMatching(client, product, "Id", [...wanted], options, (f) => {
+    if (f.Id && wanted.has(f.Id) && f.Workflow?.Status) statuses.set(f.Id, f.Workflow.Status);
   });
   return { statuses, calls };
 }

@@ -134,6 +134,8 @@ describe("CSPM end to end: real S3 auditor -> real KMS auditor (SigV4) -> Securi
   });
 
   after(async () => {
+    // Other files load the handler with their own environment.
+    delete require.cache[require.resolve("../../../functions/s3-auditor/handler")];
     MongoClient.prototype.connect = realConnect;
     for (const client of connected) await client.close(true).catch(() => undefined);
     for (const s of stubs ?? []) s.restore();

@@ -284,6 +284,7 @@ describe("s3-auditor handler (real module, stubbed AWS, local KMS API and MongoD
       return realConnect.call(this);
     };
     // The handler reads its configuration and builds its clients at load.
+    delete require.cache[require.resolve("../../../functions/s3-auditor/handler")];
     ({ handler, loadHandlerConfig } = require("../../../functions/s3-auditor/handler") as HandlerModule);
   });
 
