@@ -9,7 +9,7 @@
 import * as z from "zod/mini";
 import { ValidationError } from "../shared/platform/errors";
 import type { AuditScope } from "./pipeline/types";
-import { cloudTrailEvent, directInvocation, scheduledEvent } from "../shared/contracts/s3-auditor";
+import { cloudTrailEvent, directInvocation, scheduledEvent, sqsEvent } from "../shared/contracts/s3-auditor";
 
 
 export interface TriggerDefaults {
@@ -46,4 +46,44 @@ export function parseTrigger(event: unknown, defaults: TriggerDefaults): AuditSc
     );
   }
   return { trigger: "direct", buckets: [...new Set(direct.data.buckets)] };
+}
+
+/** A batch from the bucket-change queue: one de-duplicated scope, and the records it could not read. */
+export interface ChangeBatch {
+  readonly scope: AuditScope;
+  /** Message ids of records that are not a bucket change (reported as failures: they end in the DLQ). */
+  readonly unreadable: readonly string[];
+  /** Message ids of the records the scope covers. */
+  readonly covered: readonly string[];
+}
+
+/** Whether the event is an SQS batch (Lambda's event source mapping). */
+export function isSqsBatch(event: unknown): boolean {
+  const records = (event as { Records?: unknown } | null)?.Records;
+  return Array.isArray(records) && (records[0] as { eventSource?: unknown } | undefined)?.eventSource === "aws:sqs";
+}
+
+/**
+ * The buckets of a batch of queued CloudTrail events, each once: the last event of a bucket in the
+ * batch decides whether it was deleted. @throws ValidationError when the batch itself is malformed.
+ */
+export function parseChangeBatch(event: unknown, defaults: TriggerDefaults): ChangeBatch {
+  const parsed = sqsEvent.safeParse(event);
+  if (!parsed.success) throw new ValidationError(`Bad SQS batch: ${describe(parsed.error)}`, "InvalidEvent");
+  const deleted = new Map<string, boolean>();
+  const unreadable: string[] = [];
+  const covered: string[] = [];
+  for (const record of parsed.data.Records) {
+    try {
+      const scope = parseTrigger(JSON.parse(record.body), defaults);
+      if (scope.trigger !== "cloudtrail") throw new ValidationError("not a bucket change", "InvalidEvent");
+      for (const bucket of scope.buckets ?? []) deleted.set(bucket, scope.deletedBuckets?.includes(bucket) ?? false);
+      covered.push(record.messageId);
+    } catch {
+      unreadable.push(record.messageId);
+    }
+  }
+  const buckets = [...deleted.keys()].sort();
+  const deletedBuckets = buckets.filter((b) => deleted.get(b));
+  return { scope: { trigger: "cloudtrail", buckets, ...(deletedBuckets.length ? { deletedBuckets } : {}) }, unreadable, covered };
 }

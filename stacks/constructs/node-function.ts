@@ -58,6 +58,8 @@ export class NodeFunction extends Construct {
   readonly logGroup: CloudwatchLogGroup;
   readonly functionName: string;
   readonly arn: string;
+  /** The region the function runs in. */
+  readonly region: string;
   private readonly statements: PolicyStatement[] = [];
   private readonly env: Record<string, string>;
 
@@ -69,6 +71,7 @@ export class NodeFunction extends Construct {
     }
     const zipHash = createHash("sha256").update(readFileSync(zipPath)).digest("base64");
     this.functionName = props.functionName;
+    this.region = props.region;
     this.env = { ...(props.environment ?? {}) };
     const partition = "aws";
     const logGroupName = `/aws/lambda/${props.functionName}`;

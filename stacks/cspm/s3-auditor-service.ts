@@ -2,6 +2,7 @@ import { BUCKET_CHANGE_PATTERN, METRIC_DIMENSIONS, METRICS_NAMESPACE, S3_AUDITOR
 import type { AppConfig } from "../config";
 import type { PlatformStack } from "../platform-stack";
 import { Alarm } from "../constructs/alarm";
+import { EventQueue } from "../constructs/event-queue";
 import { EventTrigger } from "../constructs/event-trigger";
 import { NodeFunction } from "../constructs/node-function";
 import type { IamRestApi } from "../constructs/rest-api";
@@ -24,6 +25,8 @@ export const S3_AUDIT_ACTIONS = [
   "s3:GetReplicationConfiguration",
   "s3:GetBucketNotification",
 ] as const;
+
+const AUDITOR_TIMEOUT_SECONDS = 900;
 
 /** An S3 auditor environment variable, by the name its contract declares (a rename fails type-checking here). */
 const env = (name: S3AuditorEnvName): S3AuditorEnvName => name;
@@ -51,7 +54,7 @@ export class S3AuditorService {
       region,
       kmsKey: stack.kmsKey,
       logRetentionDays,
-      timeoutSeconds: 900,
+      timeoutSeconds: AUDITOR_TIMEOUT_SECONDS,
       memorySize: 1024,
       // Throttled asynchronous events (schedule, CloudTrail) are retried by Lambda.
       reservedConcurrency: config.cspm.auditorReservedConcurrency,
@@ -89,11 +92,18 @@ export class S3AuditorService {
       target: auditor,
       schedule: config.cspm.auditSchedule,
     });
-    new EventTrigger(stack, "bucket-change-audit", {
-      name: `${stack.prefix}-bucket-change-audit`,
-      description: "Audits a bucket when CloudTrail records a change to its configuration",
-      target: auditor,
+    // Bucket changes are queued and consumed in batches by at most `changeAuditConcurrency` auditors:
+    // an apply touching 200 buckets becomes a few de-duplicated batch audits, not 200 runs.
+    new EventQueue(stack, "bucket-change-queue", {
+      name: `${stack.prefix}-bucket-changes`,
+      description: "Queues a bucket's audit when CloudTrail records a change to its configuration",
       eventPattern: BUCKET_CHANGE_PATTERN,
+      kmsKey: stack.kmsKey,
+      consumer: auditor,
+      consumerTimeoutSeconds: AUDITOR_TIMEOUT_SECONDS,
+      batchSize: 100,
+      maxBatchingWindowSeconds: 60,
+      maximumConcurrency: 2,
     });
 
     Alarm.onFunctionErrors(stack, "s3-auditor-errors", auditor, stack.alarmTopic, "The S3 auditor failed (unhandled error or timeout).");

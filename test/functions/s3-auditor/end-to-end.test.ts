@@ -197,4 +197,17 @@ describe("CSPM end to end: real S3 auditor -> real KMS auditor (SigV4) -> Securi
     expect(answer.status).to.equal("degraded");
     expect(answer.failedKeys).to.deep.equal([KEYS.foreign]);
   });
+
+  it("a burst of queued bucket changes: one audit of the distinct buckets, unreadable records reported back", async () => {
+    const change = (bucket: Bucket, eventName = "PutBucketPolicy") =>
+      JSON.stringify({ "detail-type": "AWS API Call via CloudTrail", source: "aws.s3", detail: { eventSource: "s3.amazonaws.com", eventName, requestParameters: { bucketName: bucket } } });
+    const record = (messageId: string, body: string) => ({ messageId, receiptHandle: "r", body, attributes: {}, messageAttributes: {}, eventSource: "aws:sqs", eventSourceARN: "arn:aws:sqs:eu-west-1:111111111111:q", awsRegion: REGION });
+    keyState[KEYS.good] = "Disabled";
+    const answer = await handler({ Records: [record("1", change("good")), record("2", change("good", "PutBucketAcl")), record("3", change("disabled")), record("4", "{not json")] });
+    expect(answer).to.deep.equal({ batchItemFailures: [{ itemIdentifier: "4" }] });
+    expect(finding("good", KMS_KEY_USABLE.id)!.Compliance?.Status).to.equal("FAILED");
+    const run = await reader.db(database).collection<Document>("audit_runs").find({ trigger: "cloudtrail" } as Document).toArray();
+    expect(run).to.have.length(1);
+    expect(run[0]!.scope).to.deep.equal({ buckets: ["disabled", "good"] });
+  });
 });

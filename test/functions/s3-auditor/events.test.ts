@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { ValidationError } from "../../../functions/shared/platform/errors";
-import { parseTrigger } from "../../../functions/s3-auditor/events";
+import { isSqsBatch, parseChangeBatch, parseTrigger } from "../../../functions/s3-auditor/events";
 
 const defaults = { regions: ["eu-west-1", "eu-central-1"] };
 const cloudTrail = (eventName: string, extra: Record<string, unknown> = {}) => ({
@@ -42,5 +42,37 @@ describe("S3 auditor triggers", () => {
       expect(() => parseTrigger(bad, defaults), JSON.stringify(bad)).to.throw(ValidationError);
     }
     expect(() => parseTrigger({}, defaults)).to.throw(/\{"buckets": \["name", \.\.\.\]\}/);
+  });
+});
+
+describe("S3 auditor: batches from the bucket-change queue", () => {
+  const record = (messageId: string, body: unknown) => ({ messageId, receiptHandle: "r", body: JSON.stringify(body), attributes: {}, messageAttributes: {}, eventSource: "aws:sqs", eventSourceARN: "arn:aws:sqs:eu-west-1:111122223333:q", awsRegion: "eu-west-1" });
+  const change = (bucket: string, eventName = "PutBucketPolicy") => {
+    const event = cloudTrail(eventName);
+    return { ...event, detail: { ...event.detail, requestParameters: { bucketName: bucket } } };
+  };
+
+  it("audits each bucket of a burst once, the last event deciding a deletion, and sends unreadable records back", () => {
+    const event = {
+      Records: [
+        record("1", change("b")),
+        record("2", change("a")),
+        record("3", change("b", "PutBucketAcl")),
+        record("4", change("gone", "DeleteBucket")),
+        record("5", "not an event"),
+        record("6", change("a", "DeleteBucket")),
+        record("7", change("a", "CreateBucket")),
+      ],
+    };
+    expect(isSqsBatch(event)).to.equal(true);
+    const batch = parseChangeBatch(event, defaults);
+    expect(batch.scope).to.deep.equal({ trigger: "cloudtrail", buckets: ["a", "b", "gone"], deletedBuckets: ["gone"] });
+    expect(batch.unreadable).to.deep.equal(["5"]);
+    expect(batch.covered).to.have.length(6);
+  });
+
+  it("is not confused with other events, and refuses a malformed batch with a ValidationError", () => {
+    expect(isSqsBatch({ buckets: ["a"] })).to.equal(false);
+    expect(() => parseChangeBatch({ Records: [] }, defaults)).to.throw(ValidationError);
   });
 });

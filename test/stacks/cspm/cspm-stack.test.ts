@@ -78,6 +78,24 @@ describe("cspm stack", () => {
     expect(resources(out, "aws_secretsmanager_secret_version")).to.have.length(0);
   });
 
+  it("queues CloudTrail bucket changes in an encrypted queue with a DLQ, consumed in batches with a maximum concurrency", () => {
+    const queues = resources(out, "aws_sqs_queue");
+    expect(queues.map((q) => q.name).sort()).to.deep.equal(["csp-dev-cspm-bucket-changes", "csp-dev-cspm-bucket-changes-dlq"]);
+    for (const q of queues) expect(q.kms_master_key_id).to.match(/aws_kms_key\./);
+    const main = queues.find((q) => q.name === "csp-dev-cspm-bucket-changes")!;
+    expect(JSON.parse(main.redrive_policy)).to.include({ maxReceiveCount: 3 });
+    expect(main.visibility_timeout_seconds).to.equal(5400);
+    const [mapping] = resources(out, "aws_lambda_event_source_mapping");
+    expect(mapping).to.deep.include({ batch_size: 100, maximum_batching_window_in_seconds: 60, function_response_types: ["ReportBatchItemFailures"], scaling_config: { maximum_concurrency: 2 } });
+    const targets = resources(out, "aws_cloudwatch_event_target");
+    const toQueue = targets.find((t) => /aws_sqs_queue\./.test(t.arn))!;
+    expect(toQueue.dead_letter_config.arn).to.match(/aws_sqs_queue\./);
+    for (const policy of resources(out, "aws_sqs_queue_policy")) {
+      const [send] = statements(policy.policy);
+      expect(send.Condition.ArnEquals["aws:SourceArn"]).to.match(/aws_cloudwatch_event_rule\./);
+    }
+  });
+
   it("audits on a schedule and on CloudTrail bucket changes", () => {
     const rules = resources(out, "aws_cloudwatch_event_rule");
     expect(rules.find((r) => r.schedule_expression)?.schedule_expression).to.equal("rate(1 day)");
