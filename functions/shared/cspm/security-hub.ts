@@ -66,7 +66,7 @@ export class TokenBucket {
 }
 
 export interface RetryPolicy {
-  /** Attempts per finding (or per call for whole-call errors), the first included. @default 5 */
+  /** Attempts per finding (FailedFindings / UnprocessedFindings), the first included. @default 5 */
   readonly maxAttempts: number;
   /** @default 200 */
   readonly baseDelayMs: number;
@@ -105,23 +105,6 @@ export interface SendOutcome {
 
 /** Error codes that another attempt will not fix. */
 const PERMANENT_CODES = new Set(["InvalidInput", "InvalidAccess", "InvalidAccessException", "InvalidInputException", "AccessDeniedException", "FindingTooLarge"]);
-/** Whole-call errors worth another attempt. */
-const RETRYABLE_CALL_CODES = new Set([
-  "ThrottlingException",
-  "TooManyRequestsException",
-  "LimitExceededException",
-  "InternalException",
-  "InternalServerError",
-  "ServiceUnavailable",
-  "RequestTimeout",
-  "TimeoutError",
-]);
-
-function isRetryableCallError(error: unknown): boolean {
-  const e = error as { $fault?: string; $retryable?: unknown; $metadata?: { httpStatusCode?: number } };
-  return RETRYABLE_CALL_CODES.has(awsErrorCode(error)) || e?.$fault === "server" || Boolean(e?.$retryable) || (e?.$metadata?.httpStatusCode ?? 0) >= 500;
-}
-
 function findingBytes(finding: AwsSecurityFinding): number {
   return Buffer.byteLength(JSON.stringify(finding), "utf8");
 }
@@ -146,23 +129,17 @@ export function batchFindings(findings: readonly AwsSecurityFinding[], maxCount 
 }
 
 /**
- * Calls `attempt` with the limiter and whole-call retries. Returns the error code when the call
- * kept failing, so the caller can fail every item of the batch with it.
+ * One call through the limiter. Whole-call errors (throttling, 5xx) are retried by the SDK client
+ * itself (the platform's retry policy, functions/shared/platform/aws-clients.ts), never again here:
+ * a call that still fails fails every item of its batch with its error code.
  */
-async function callWithRetry<T>(options: SecurityHubOptions, attempt: () => Promise<T>, count: () => void): Promise<{ ok: true; value: T } | { ok: false; code: string; message: string }> {
-  const retry = options.retry ?? DEFAULT_RETRY;
-  const sleep = options.sleep ?? realSleep;
-  for (let n = 0; ; n++) {
-    await options.limiter.take();
-    count();
-    try {
-      return { ok: true, value: await attempt() };
-    } catch (error) {
-      if (!isRetryableCallError(error) || n + 1 >= retry.maxAttempts) {
-        return { ok: false, code: awsErrorCode(error), message: (error as Error).message ?? String(error) };
-      }
-      await sleep(backoffDelay(n, retry, options.random));
-    }
+async function callOnce<T>(options: SecurityHubOptions, attempt: () => Promise<T>, count: () => void): Promise<{ ok: true; value: T } | { ok: false; code: string; message: string }> {
+  await options.limiter.take();
+  count();
+  try {
+    return { ok: true, value: await attempt() };
+  } catch (error) {
+    return { ok: false, code: awsErrorCode(error), message: (error as Error).message ?? String(error) };
   }
 }
 
@@ -189,7 +166,7 @@ export async function importFindings(client: SecurityHubSender, findings: readon
     const retryNext: AwsSecurityFinding[] = [];
     const lastAttempt = attempt + 1 >= retry.maxAttempts;
     await forEachWithConcurrency(batchFindings(pending), options.concurrency ?? 4, async (batch) => {
-      const answer = await callWithRetry(options, () => client.send(new BatchImportFindingsCommand({ Findings: batch })), () => calls++);
+      const answer = await callOnce(options, () => client.send(new BatchImportFindingsCommand({ Findings: batch })), () => calls++);
       if (!answer.ok) {
         // The whole call failed after its own retries: every finding in it failed.
         for (const f of batch) failed.push({ id: f.Id!, errorCode: answer.code, message: answer.message });
@@ -234,7 +211,7 @@ export async function resolveFindings(
     const batches: (typeof pending)[] = [];
     for (let i = 0; i < pending.length; i += MAX_FINDINGS_PER_CALL) batches.push(pending.slice(i, i + MAX_FINDINGS_PER_CALL));
     await forEachWithConcurrency(batches, options.concurrency ?? 4, async (batch) => {
-      const answer = await callWithRetry(
+      const answer = await callOnce(
         options,
         () =>
           client.send(
@@ -318,7 +295,7 @@ async function findingsMatching(
   await forEachWithConcurrency(groups, options.concurrency ?? 2, async (group) => {
     let nextToken: string | undefined;
     do {
-      const answer = await callWithRetry(
+      const answer = await callOnce(
         options,
         () =>
           client.send(
@@ -360,7 +337,7 @@ export function withoutUnrecordedMarker(finding: AwsSecurityFinding): AwsSecurit
 /**
  * Whether Security Hub holds any of our findings imported without being recorded in MongoDB, last
  * observed at or after `since` (all of them without it): ONE GetFindings call (MaxResults 1)
- * through the GetFindings limiter, whole-call errors retried. Throws when the call keeps failing.
+ * through the GetFindings limiter. Throws when the call fails (after the SDK's own retries).
  */
 export async function findUnrecordedFindings(
   client: SecurityHubSender,
@@ -369,7 +346,7 @@ export async function findUnrecordedFindings(
   options: SecurityHubOptions,
 ): Promise<{ readonly found: boolean; readonly calls: number }> {
   let calls = 0;
-  const answer = await callWithRetry(
+  const answer = await callOnce(
     options,
     () =>
       client.send(
