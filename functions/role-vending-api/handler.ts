@@ -3,7 +3,7 @@
  * POST /grants/{id}/approve and /deny. Env: see roleVendingEnv in the contract.
  */
 import { createHandler, type ApiGatewayProxyEvent, type LambdaContext } from "../shared/platform/http";
-import { createRuntime } from "../shared/role-vending/runtime";
+import { createRuntime, flushMetrics } from "../shared/role-vending/runtime";
 import { roleVendingRoutes } from "./api";
 
 const runtime = createRuntime("role-vending-api");
@@ -13,6 +13,6 @@ export async function handler(event: ApiGatewayProxyEvent, context: LambdaContex
   try {
     return await handle(event, context);
   } finally {
-    runtime.powertools.publishStoredMetrics();
+    flushMetrics(runtime.powertools);
   }
 }

@@ -1,6 +1,6 @@
 /** CloudTrail AssumeRole events of vended roles, from EventBridge. Env: roleVendingEnv. */
 import { ValidationError } from "../shared/platform/errors";
-import { createRuntime } from "../shared/role-vending/runtime";
+import { createRuntime, flushMetrics } from "../shared/role-vending/runtime";
 import { assumeRoleEvent, handleAssumeRoleEvent } from "./events";
 
 const runtime = createRuntime("role-vending-assume-events");
@@ -11,6 +11,6 @@ export async function handler(event: unknown): Promise<string> {
     if (!parsed.success) throw new ValidationError(`Not a CloudTrail AssumeRole event: ${parsed.error.issues[0]?.message}`);
     return await handleAssumeRoleEvent(runtime, parsed.data);
   } finally {
-    runtime.powertools.publishStoredMetrics();
+    flushMetrics(runtime.powertools);
   }
 }

@@ -1,5 +1,5 @@
 /** Role-vending cleanup, run by an EventBridge schedule (every 5 minutes by default). Env: roleVendingEnv. */
-import { createRuntime } from "../shared/role-vending/runtime";
+import { createRuntime, flushMetrics } from "../shared/role-vending/runtime";
 import { runCleanup, type CleanupResult } from "./cleanup";
 
 const runtime = createRuntime("role-vending-cleanup");
@@ -8,6 +8,6 @@ export async function handler(): Promise<CleanupResult> {
   try {
     return await runCleanup(runtime);
   } finally {
-    runtime.powertools.publishStoredMetrics();
+    flushMetrics(runtime.powertools);
   }
 }

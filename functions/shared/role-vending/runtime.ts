@@ -29,6 +29,11 @@ export function powertoolsSink(metrics: Metrics): MetricSink {
   return { count: add(MetricUnit.Count), milliseconds: add(MetricUnit.Milliseconds), seconds: add(MetricUnit.Seconds), percent: (name, value) => metrics.addMetric(name, MetricUnit.Percent, value) };
 }
 
+/** Publishes what the invocation recorded (nothing when it recorded nothing: no empty EMF line). */
+export function flushMetrics(metrics: Metrics): void {
+  if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
+}
+
 export interface Runtime extends VendorDeps {
   readonly env: RoleVendingEnv;
   readonly powertools: Metrics;

@@ -20,12 +20,11 @@ export function s3TemplateSource(s3: S3Client, bucket: string, options: { ttlMs?
     get(tier) {
       const hit = cache.get(tier);
       if (hit && now() - hit.at < ttlMs) return hit.text;
-      const text = s3
-        .send(new GetObjectCommand({ Bucket: bucket, Key: TEMPLATE_KEY(tier) }))
-        .then((out) => {
-          if (!out.Body) throw new Error(`template ${TEMPLATE_KEY(tier)} in ${bucket} is empty`);
-          return out.Body.transformToString("utf-8");
-        });
+      const text = (async () => {
+        const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: TEMPLATE_KEY(tier) }));
+        if (!out.Body) throw new Error(`template ${TEMPLATE_KEY(tier)} in ${bucket} is empty`);
+        return out.Body.transformToString("utf-8");
+      })();
       // A failed read is not cached: the next request tries again.
       text.catch(() => cache.delete(tier));
       cache.set(tier, { text, at: now() });
