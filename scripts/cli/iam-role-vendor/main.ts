@@ -73,12 +73,18 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     .addOption(new Option("--mfa-serial <arn>", "your MFA device ARN (default: arn:aws:iam::<account>:mfa/<you>)").env("IAM_ROLE_VENDOR_MFA_SERIAL"))
     .option("--mfa-code <code>", "the current 6-digit MFA code (asked for when needed and not given)")
     .addOption(new Option("--cache-dir <dir>", "where sessions are cached (readable by you alone)").env("IAM_ROLE_VENDOR_CACHE_DIR"))
+    .option("--wait-seconds <seconds>", "how long to wait for IAM to make a new role assumable", (v) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 0 || n > 600) throw new InvalidArgumentError("give whole seconds from 0 to 600.");
+      return n;
+    }, 60)
     .option("--no-color", "never colour the output")
     .exitOverride()
     .configureOutput({ writeOut: out, writeErr: (s) => io.stderr.write(s) })
     .showHelpAfterError(false);
 
-  const globals = () => program.opts<{ apiUrl?: string; region?: string; mfaSerial?: string; mfaCode?: string; cacheDir?: string; color: boolean }>();
+  const globals = () => program.opts<{ apiUrl?: string; region?: string; mfaSerial?: string; mfaCode?: string; cacheDir?: string; waitSeconds: number; color: boolean }>();
+  const waiting = () => ({ propagationTimeoutMs: globals().waitSeconds * 1000 });
   const colour = () => globals().color && Boolean(io.stdout.isTTY) && !env.NO_COLOR;
   const progress = progressReporter(io.stderr);
   const region = () => {
@@ -152,7 +158,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
       io.stderr.write(`Wrote profile ${profile} to ${file}; use: aws --profile ${profile} sts get-caller-identity\n`);
       return;
     }
-    const credentials = await assumeGrantRole(deps, session, grant);
+    const credentials = await assumeGrantRole(deps, session, grant, waiting());
     progress.done();
     deps.cache.write(`grant-${grant.id}.json`, { grantId: grant.id, end: grant.end, credentials });
     out(format === "env" ? envFormat(credentials) : format === "json" ? jsonFormat(grant, credentials) : credentialProcessFormat(credentials));
@@ -166,7 +172,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
       const deps = sessionDeps();
       let client: RoleVendingClient | undefined;
       const fetchGrant = async () => (client ??= (await api()).client).getGrant(o.grantId);
-      const { credentials } = await grantCredentials(deps, o.grantId, fetchGrant, { ...mfa(), prompt: undefined });
+      const { credentials } = await grantCredentials(deps, o.grantId, fetchGrant, { ...mfa(), prompt: undefined }, waiting());
       progress.done();
       out(credentialProcessFormat(credentials));
     });
@@ -221,7 +227,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     .option("--destination <url>", "console page to open", "https://console.aws.amazon.com/")
     .action(async (id: string, o: { destination: string }) => {
       const { client, deps } = await api();
-      const { credentials } = await grantCredentials(deps, id, () => client.getGrant(id), mfa());
+      const { credentials } = await grantCredentials(deps, id, () => client.getGrant(id), mfa(), waiting());
       progress.done();
       const session = JSON.stringify({ sessionId: credentials.AccessKeyId, sessionKey: credentials.SecretAccessKey, sessionToken: credentials.SessionToken });
       const federation = "https://signin.aws.amazon.com/federation";
