@@ -5,6 +5,7 @@
 import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { SETTINGS } from "./settings";
+import { cidr, projectId, TIERS } from "../functions/shared/contracts/role-vending-api";
 
 export const ENVIRONMENTS = ["dev", "staging", "prod"] as const;
 export type EnvironmentName = (typeof ENVIRONMENTS)[number];
@@ -64,10 +65,47 @@ const environmentSettings = z
       .strict(),
     roleVending: z
       .object({
+        /** Longest grant of any tier, hours (a tier's own limit is capped by it). */
         maxSessionHours: z.number().min(0.25).max(36),
         cleanupSchedule: scheduleExpression,
+        /** When the daily active-grant report is written. */
+        reportSchedule: scheduleExpression.default("cron(0 6 * * ? *)"),
+        tiers: z
+          .object(
+            Object.fromEntries(
+              TIERS.map((t) => [
+                t,
+                z
+                  .object({
+                    /** Approvals before the role is created: 0 or 1. */
+                    approvals: z.number().int().min(0).max(1),
+                    maxDurationHours: z.number().min(0.25).max(36),
+                  })
+                  .strict(),
+              ]),
+            ) as Record<(typeof TIERS)[number], z.ZodObject<{ approvals: z.ZodNumber; maxDurationHours: z.ZodNumber }>>,
+          )
+          .strict()
+          .refine((t) => t["break-glass"].approvals === 0, { error: "break-glass must need 0 approvals: it has to work when nobody is awake", path: ["break-glass", "approvals"] }),
+        /** IAM users or roles allowed to approve (ARNs). */
+        approvers: z.array(z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:(user|role)\/[\w+=,.@/-]+$/, { error: "IAM user or role ARNs" })).default([]),
+        /** An IAM group whose members may approve. */
+        approverGroup: z.string().regex(/^[\w+=,.@-]{1,128}$/, { error: "an IAM group name" }).optional(),
+        /** An IAM group whose members may read, list and revoke every grant. */
+        adminGroup: z.string().regex(/^[\w+=,.@-]{1,128}$/, { error: "an IAM group name" }).optional(),
+        /** An unanswered request expires after this many minutes. */
+        approvalExpiryMinutes: z.number().int().min(5).max(7 * 24 * 60).default(60),
+        /** Networks grants default to, and the only source IPs the API's resource policy accepts. */
+        allowedCidrs: z.array(cidr).min(1),
+        /** Projects a grant may name. */
+        projects: z.array(projectId).min(1),
+        apiThrottle: z.object({ rateLimit: z.number().positive().max(10000), burstLimit: z.number().int().positive().max(5000) }).strict().default({ rateLimit: 20, burstLimit: 40 }),
       })
-      .strict(),
+      .strict()
+      .refine((r) => r.approvers.length > 0 || r.approverGroup !== undefined || Object.values(r.tiers).every((t) => t.approvals === 0), {
+        error: "a tier needs approvals but neither approvers nor approverGroup is set",
+        path: ["approvers"],
+      }),
     credentials: z.object({ rotationDays: z.number().int().min(1).max(365) }).strict(),
     auroraIam: z.object({ databaseName: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, { error: "a PostgreSQL identifier" }) }).strict(),
     redshiftAgent: z.object({ allowedUsers: z.array(z.string().regex(/^[\w+=,.@-]{1,64}$/, { error: "IAM user names" })) }).strict(),

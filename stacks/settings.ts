@@ -6,7 +6,24 @@ import type { RawSettings } from "./config";
 
 const common = {
   tags: { project: "cloud-security-platform", "managed-by": "cdktf" },
-  roleVending: { maxSessionHours: 36, cleanupSchedule: "rate(15 minutes)" },
+  roleVending: {
+    maxSessionHours: 36,
+    cleanupSchedule: "rate(5 minutes)",
+    reportSchedule: "cron(0 6 * * ? *)",
+    tiers: {
+      "read-only": { approvals: 0, maxDurationHours: 36 },
+      developer: { approvals: 0, maxDurationHours: 12 },
+      admin: { approvals: 1, maxDurationHours: 8 },
+      "break-glass": { approvals: 0, maxDurationHours: 4 },
+    },
+    approvers: [] as string[],
+    approverGroup: "role-vending-approvers",
+    adminGroup: "role-vending-admins",
+    approvalExpiryMinutes: 60,
+    // Replace with your office and VPN egress ranges (documentation range here).
+    allowedCidrs: ["203.0.113.0/24"],
+    projects: ["platform"],
+  },
   credentials: { rotationDays: 30 },
   auroraIam: { databaseName: "platform" },
   redshiftAgent: { allowedUsers: [] as string[] },

@@ -186,6 +186,13 @@ export const METRICS = {
   expired: "GrantsExpired",
 } as const;
 
+/** The grant table's key schema (pk/sk), indexes and TTL attribute: the store and the stack both read these. */
+export const GRANT_TABLE_INDEXES = {
+  byRequester: { name: "by-requester", partition: "requester", sort: "createdAt" },
+  byStatusEnd: { name: "by-status-end", partition: "status", sort: "end" },
+} as const;
+export const GRANT_TABLE_TTL_ATTRIBUTE = "expiresAt";
+
 /** The daily report's object keys in the report bucket. */
 export const REPORT_KEYS = { latestJson: "reports/latest.json", latestCsv: "reports/latest.csv" } as const;
 

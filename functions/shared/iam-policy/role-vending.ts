@@ -212,12 +212,12 @@ export interface VendorPolicyInput {
  * a tier boundary (iam:PermissionsBoundary; actions without that key are limited by the path),
  * never remove a boundary or edit a boundary policy, never pass a role.
  */
-export function vendorIamStatements(input: VendorPolicyInput): Statement[] {
+export function vendorIamStatements(input: VendorPolicyInput): (Statement & { Action: string | string[] })[] {
   const partition = input.partition ?? "aws";
   const path = vendingPath(input.namePrefix);
   const roles = `arn:${partition}:iam::${input.accountId}:role${path}*`;
   const boundaries = VENDING_TIERS.map((t) => boundaryPolicyArn(input.accountId, input.namePrefix, t, partition));
-  const statements: Statement[] = [
+  const statements: (Statement & { Action: string | string[] })[] = [
     {
       Sid: "CreateVendedRolesOnlyWithTierBoundary",
       Effect: "Allow",

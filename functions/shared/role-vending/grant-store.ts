@@ -12,14 +12,8 @@ import { randomBytes } from "node:crypto";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand, type QueryCommandInput } from "@aws-sdk/lib-dynamodb";
-import type { Grant, GrantStatus } from "../contracts/role-vending-api";
+import { GRANT_TABLE_INDEXES as INDEXES, GRANT_TABLE_TTL_ATTRIBUTE as TTL_ATTRIBUTE, type Grant, type GrantStatus } from "../contracts/role-vending-api";
 
-export const TABLE_KEYS = { partition: "pk", sort: "sk" } as const;
-export const INDEXES = {
-  byRequester: { name: "by-requester", partition: "requester", sort: "createdAt" },
-  byStatusEnd: { name: "by-status-end", partition: "status", sort: "end" },
-} as const;
-export const TTL_ATTRIBUTE = "expiresAt";
 
 /** How long finished grants and rate counters stay before TTL may collect them. */
 const GRANT_RETENTION_SECONDS = 400 * 24 * 3600;
