@@ -156,22 +156,25 @@ export async function requestGrant(deps: VendorDeps, caller: Caller, body: Creat
   };
   await deps.store.create(grant);
   deps.metrics.count(METRICS.requests, 1, { tier: grant.tier });
-  await audit(deps, grant.id, "requested", caller.arn, { tier: grant.tier, projectId: grant.projectId, start, end, reason: grant.reason });
+  const requested = audit(deps, grant.id, "requested", caller.arn, { tier: grant.tier, projectId: grant.projectId, start, end, reason: grant.reason });
 
-  if (pending) {
-    await deps.notifyApprovers(
-      `Role request ${grant.id} (${grant.tier}) waits for approval`,
-      [
-        `${caller.arn} asks for ${grant.tier} access to project ${grant.projectId}`,
-        `from ${start} to ${end}, networks ${grant.cidrs.join(", ")}.`,
-        `Reason: ${grant.reason}`,
-        `Approve: iam-role-vendor approve ${grant.id}    Deny: iam-role-vendor deny ${grant.id} --reason "..."`,
-        `The request expires unanswered at ${grant.approvalExpiresAt}.`,
-      ].join("\n"),
-    );
-    return grant;
+  if (!pending) {
+    // The audit record and the role do not depend on each other: write one while IAM creates the other.
+    const [, provisioned] = await Promise.all([requested, provision(deps, grant, caller)]);
+    return provisioned;
   }
-  return provision(deps, grant, caller);
+  await requested;
+  await deps.notifyApprovers(
+    `Role request ${grant.id} (${grant.tier}) waits for approval`,
+    [
+      `${caller.arn} asks for ${grant.tier} access to project ${grant.projectId}`,
+      `from ${start} to ${end}, networks ${grant.cidrs.join(", ")}.`,
+      `Reason: ${grant.reason}`,
+      `Approve: iam-role-vendor approve ${grant.id}    Deny: iam-role-vendor deny ${grant.id} --reason "..."`,
+      `The request expires unanswered at ${grant.approvalExpiresAt}.`,
+    ].join("\n"),
+  );
+  return grant;
 }
 
 /** Renders the tier template, validates the role's policies and creates the role: ACTIVE with its ARN, or FAILED. */
@@ -224,15 +227,18 @@ export async function provision(deps: VendorDeps, grant: Grant, caller: Pick<Cal
     return fail(ERROR_CODES.provisioningFailed, `IAM refused to create the role (${(error as Error).name}: ${(error as Error).message}); try again or ask an administrator.`, 502);
   }
   roleArn ||= `arn:aws:iam::${config.ACCOUNT_ID}:role${vendingPath(config.NAME_PREFIX)}${roleName}`;
-  const updated = (await deps.store.setRole(grant.id, roleArn, sessionSeconds, deps.now())) ?? { ...grant, roleArn };
   const elapsed = performance.now() - started;
+  const [stored] = await Promise.all([
+    deps.store.setRole(grant.id, roleArn, sessionSeconds, deps.now()),
+    audit(deps, grant.id, "granted", "vendor", { roleArn, maxSessionSeconds: sessionSeconds, provisioningMs: Math.round(elapsed) }),
+  ]);
+  const updated = stored ?? { ...grant, roleArn, maxSessionSeconds: sessionSeconds };
   deps.metrics.count(METRICS.grants, 1, { tier: grant.tier });
   deps.metrics.milliseconds(METRICS.provisioningTimeMs, elapsed);
   if (grant.tier === "break-glass") {
     deps.metrics.count(METRICS.breakGlassGrants);
     deps.logger.warn("break-glass grant", { grantId: grant.id, requester: grant.requester, reason: grant.reason });
   }
-  await audit(deps, grant.id, "granted", "vendor", { roleArn, maxSessionSeconds: sessionSeconds, provisioningMs: Math.round(elapsed) });
   return updated;
 }
 
