@@ -38,12 +38,16 @@ export class GrantTable extends Construct {
 
   /** Item and index reads and writes (conditional writes included), and the table key through DynamoDB only; sets GRANTS_TABLE. */
   grantReadWrite(fn: NodeFunction): void {
-    fn.addToRolePolicy({
-      Sid: "ReadWriteGrants",
-      Effect: "Allow",
-      Action: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"],
-      Resource: [this.table.arn, `${this.table.arn}/index/*`],
-    });
+    this.grant(fn, ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"]);
+  }
+
+  /** Reads and index queries only (the report). */
+  grantRead(fn: NodeFunction): void {
+    this.grant(fn, ["dynamodb:GetItem", "dynamodb:Query"]);
+  }
+
+  private grant(fn: NodeFunction, actions: string[]): void {
+    fn.addToRolePolicy({ Sid: "UseGrantTable", Effect: "Allow", Action: actions, Resource: [this.table.arn, `${this.table.arn}/index/*`] });
     fn.addToRolePolicy({
       Sid: "GrantTableKey",
       Effect: "Allow",

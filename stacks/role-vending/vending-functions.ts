@@ -66,7 +66,7 @@ export class VendingFunctions extends Construct {
       POWERTOOLS_METRICS_NAMESPACE: "CloudSecurityPlatform/RoleVending",
       SERVICE_VERSION: version,
     };
-    const make = (name: string, description: string, options: { async: boolean; timeoutSeconds: number }) => {
+    const make = (name: string, description: string, options: { async: boolean; timeoutSeconds: number; readOnly?: boolean }) => {
       const fn = new NodeFunction(this, name, {
         entry: `role-vending-${name}`,
         functionName: `${prefix}-${name}`,
@@ -80,7 +80,8 @@ export class VendingFunctions extends Construct {
         environment: { POWERTOOLS_SERVICE_NAME: `role-vending-${name}`, ...env, ...settingsEnv },
         onFailure: options.async ? props.alarmTopic : undefined,
       });
-      table.grantReadWrite(fn);
+      if (options.readOnly) table.grantRead(fn);
+      else table.grantReadWrite(fn);
       return fn;
     };
     const iam = vendorIamStatements({ accountId: config.accountId, namePrefix: config.namePrefix, partition, groupNames: [rv.approverGroup, rv.adminGroup].filter((g): g is string => g !== undefined) });
@@ -113,7 +114,7 @@ export class VendingFunctions extends Construct {
     // AssumeRole is a read-only management event: EventBridge delivers those only to rules that opt in.
     assumeRule.rule.state = "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS";
 
-    this.report = make("report", "Role-vending daily active-grant report (JSON and CSV)", { async: true, timeoutSeconds: 120 });
+    this.report = make("report", "Role-vending daily active-grant report (JSON and CSV)", { async: true, timeoutSeconds: 120, readOnly: true });
     this.report.addToRolePolicy({ Sid: "ReadRoleQuota", Effect: "Allow", Action: "iam:GetAccountSummary", Resource: "*" });
     this.report.addToRolePolicy({ Sid: "WriteReports", Effect: "Allow", Action: "s3:PutObject", Resource: `${storage.reports.arn}/reports/*` });
     this.report.addToRolePolicy({ Sid: "EncryptReports", Effect: "Allow", Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: kmsKey.arn, Condition: viaS3 });

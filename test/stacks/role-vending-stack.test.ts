@@ -63,6 +63,8 @@ describe("role-vending stack", () => {
     const cleanup = roleStatements("csp-dev-role-vending-cleanup");
     const r = evaluateRequest({ identity: [{ Statement: cleanup }] }, { principal: "x", action: "iam:CreateRole", resource: "arn:aws:iam::111111111111:role/role-vending/csp-dev/x", context: { "iam:PermissionsBoundary": "arn:aws:iam::111111111111:policy/role-vending/csp-dev/csp-dev-boundary-admin" } });
     expect(r.allowed).to.equal(false);
+    const report = JSON.stringify(roleStatements("csp-dev-role-vending-report"));
+    expect(report).to.not.match(/dynamodb:PutItem|iam:Create|iam:Delete/);
   });
 
   it("runs cleanup every 5 minutes and opts the AssumeRole rule in to read-only management events", () => {

@@ -9,7 +9,7 @@
  * others can read is ignored.
  */
 import { createHash } from "node:crypto";
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { AssumeRoleCommand, GetCallerIdentityCommand, GetSessionTokenCommand, STSClient } from "@aws-sdk/client-sts";
@@ -64,6 +64,10 @@ export class PrivateCache {
     } catch {
       return undefined;
     }
+  }
+
+  remove(name: string): void {
+    rmSync(join(this.dir, name), { force: true });
   }
 
   write(name: string, value: unknown): string {

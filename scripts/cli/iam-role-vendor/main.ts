@@ -24,7 +24,7 @@ import {
   type Grant,
 } from "../../../functions/shared/contracts/role-vending-api";
 import { ApiError, RoleVendingClient } from "./client";
-import { assumeGrantRole, CliError, defaultCacheDir, defaultSts, grantCredentials, mfaSession, PrivateCache, toIdentity, type SessionDeps } from "./credentials";
+import { assumeGrantRole, CliError, defaultCacheDir, defaultSts, grantCacheName, grantCredentials, mfaSession, PrivateCache, toIdentity, type SessionDeps } from "./credentials";
 import { credentialProcessFormat, envFormat, grantsTable, grantText, jsonFormat, OUTPUT_FORMATS, progressReporter, style, writeAwsConfigProfile, type OutputFormat } from "./output";
 
 export interface CliIo {
@@ -160,7 +160,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     }
     const credentials = await assumeGrantRole(deps, session, grant, waiting());
     progress.done();
-    deps.cache.write(`grant-${grant.id}.json`, { grantId: grant.id, end: grant.end, credentials });
+    deps.cache.write(grantCacheName(grant.id), { grantId: grant.id, end: grant.end, credentials });
     out(format === "env" ? envFormat(credentials) : format === "json" ? jsonFormat(grant, credentials) : credentialProcessFormat(credentials));
   }
 
@@ -202,7 +202,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     .argument("<grant-id>", "the grant", grantIdArg)
     .action(async (id: string) => {
       const grant = await (await api()).client.revoke(id);
-      new PrivateCache(globals().cacheDir ?? defaultCacheDir(env)).write(`grant-${id}.json`, {});
+      new PrivateCache(globals().cacheDir ?? defaultCacheDir(env)).remove(grantCacheName(id));
       printGrant(grant, "text");
     });
 

@@ -136,6 +136,35 @@ describe("iam-role-vendor CLI against the real role-vending API", () => {
     expect(after.stderr).to.match(/is REVOKED/);
   });
 
+  it("console prints a federation sign-in URL for the grant's session", async () => {
+    const asked: string[] = [];
+    const federation = (async (input: string | URL | Request, init?: RequestInit) => {
+      const url = String(input);
+      if (!url.startsWith("https://signin.aws.amazon.com/")) return fetch(input, init);
+      asked.push(url);
+      return new Response(JSON.stringify({ SigninToken: "token-123" }), { status: 200 });
+    }) as typeof fetch;
+    const alice = cliAs("alice", v.api.url, { fetch: federation });
+    const id = JSON.parse((await alice(...REQUEST, "--output-format", "json")).stdout).grant.id;
+    const r = await alice("console", id);
+    expect(r.code, r.stderr).to.equal(0);
+    expect(r.stdout).to.equal("https://signin.aws.amazon.com/federation?Action=login&Issuer=iam-role-vendor&Destination=https%3A%2F%2Fconsole.aws.amazon.com%2F&SigninToken=token-123\n");
+    expect(decodeURIComponent(asked[0]!)).to.include('"sessionToken":"vended-token"');
+  });
+
+  it("report prints the latest report as a table, JSON or CSV", async () => {
+    const report = { generatedAt: "2030-01-01T06:00:00.000Z", activeGrants: [], counts: { byTier: {}, byProject: {} }, roleQuota: { roles: 12, quota: 1000 } };
+    const s3 = () => ({ send: async (c: { input: { Key: string } }) => ({ Body: { transformToString: async () => (c.input.Key.endsWith(".csv") ? "id,projectId\n" : JSON.stringify(report)) } }) }) as never;
+    const alice = cliAs("alice", v.api.url, { s3 });
+    const table = await alice("report", "--bucket", "reports");
+    expect(table.code, table.stderr).to.equal(0);
+    expect(table.stdout).to.equal("Report of 2030-01-01T06:00:00.000Z: 0 active grants, 12/1000 IAM roles\nNo grants.\n");
+    expect((await alice("report", "--bucket", "reports", "--format", "csv")).stdout).to.equal("id,projectId\n");
+    const missing = await alice("report");
+    expect(missing.code).to.equal(2);
+    expect(missing.stderr).to.match(/No report bucket/);
+  });
+
   it("waits for IAM propagation with retries, saying what it waits for", async () => {
     v.failNextAssumes(2);
     const r = await cliAs("alice", v.api.url)(...REQUEST);
