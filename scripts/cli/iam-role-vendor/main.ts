@@ -158,6 +158,12 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
       io.stderr.write(`Wrote profile ${profile} to ${file}; use: aws --profile ${profile} sts get-caller-identity\n`);
       return;
     }
+    if (Date.parse(grant.start) > now().getTime() + 5000) {
+      // The trust policy admits nobody before the start: there is nothing to assume yet.
+      io.stderr.write(`Grant ${grant.id} starts at ${grant.start}; then run: iam-role-vendor credential-process --grant-id ${grant.id}\n`);
+      printGrant(grant, format === "json" ? "json" : "text");
+      return;
+    }
     const credentials = await assumeGrantRole(deps, session, grant, waiting());
     progress.done();
     deps.cache.write(grantCacheName(grant.id), { grantId: grant.id, end: grant.end, credentials });

@@ -136,6 +136,14 @@ describe("iam-role-vendor CLI against the real role-vending API", () => {
     expect(after.stderr).to.match(/is REVOKED/);
   });
 
+  it("a grant starting later is created and explained, not assumed early", async () => {
+    const start = new Date(Date.now() + 3600_000).toISOString().replace(/\.\d{3}Z$/, "Z");
+    const r = await cliAs("alice", v.api.url)(...REQUEST, "--start", start);
+    expect(r.code, r.stderr).to.equal(0);
+    expect(r.stderr).to.include(`starts at ${start}`);
+    expect(r.stdout).to.match(/Window   .* → /);
+  });
+
   it("console prints a federation sign-in URL for the grant's session", async () => {
     const asked: string[] = [];
     const federation = (async (input: string | URL | Request, init?: RequestInit) => {
