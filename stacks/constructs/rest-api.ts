@@ -41,7 +41,7 @@ export interface IamRestApiProps {
 }
 
 /** JSON access log line: one object per request, fields named as API Gateway's $context variables. */
-const ACCESS_LOG_FORMAT = JSON.stringify({
+export const ACCESS_LOG_FORMAT = JSON.stringify({
   requestId: "$context.requestId",
   extendedRequestId: "$context.extendedRequestId",
   requestTime: "$context.requestTimeEpoch",

@@ -15,6 +15,7 @@ import { IamPolicy } from "@cdktf/provider-aws/lib/iam-policy";
 import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
 import { ROUTES } from "../../functions/shared/contracts/role-vending-api";
 import { policyDocument } from "../constructs/policy-document";
+import { ACCESS_LOG_FORMAT } from "../constructs/rest-api";
 import type { SecureKmsKey } from "../constructs/kms-key";
 import type { NodeFunction } from "../constructs/node-function";
 
@@ -110,10 +111,7 @@ export class VendingApi extends Construct {
       restApiId: this.api.id,
       deploymentId: deployment.id,
       stageName,
-      accessLogSettings: {
-        destinationArn: accessLogs.arn,
-        format: JSON.stringify({ requestId: "$context.requestId", time: "$context.requestTimeEpoch", method: "$context.httpMethod", resource: "$context.resourcePath", status: "$context.status", sourceIp: "$context.identity.sourceIp", userArn: "$context.identity.userArn", latencyMs: "$context.responseLatency", error: "$context.error.message", authorizeError: "$context.authorize.error" }),
-      },
+      accessLogSettings: { destinationArn: accessLogs.arn, format: ACCESS_LOG_FORMAT },
       dependsOn: props.stageDependsOn,
     });
     new ApiGatewayMethodSettings(this, "settings", {
