@@ -16,7 +16,6 @@
  */
 import { BlockList, isIPv4, isIPv6 } from "node:net";
 import {
-  actionMatches,
   parsePolicy,
   resourceMatches,
   statementCoversAction,
@@ -274,15 +273,4 @@ export function evaluateRequest(policies: PolicySet, request: EvaluationRequest)
     return { decision: "Allow", allowed: true, statements: [...identityAllows, ...boundaryAllows], reason: "allowed by an identity policy within the permissions boundary" };
   }
   return { decision: "Allow", allowed: true, statements: identityAllows, reason: "allowed by an identity policy" };
-}
-
-/** Concrete actions a policy's Deny statements (without conditions) cover, from a list of candidates. */
-export function unconditionallyDenied(policy: Policy | string | object, actions: readonly string[]): string[] {
-  const p = asPolicy(policy);
-  return actions.filter((a) => p.statements.some((s) => s.effect === "Deny" && s.conditions.length === 0 && statementCoversAction(s, a)));
-}
-
-/** Whether an action pattern (possibly with wildcards) could match one of `actions`. */
-export function patternCoversAny(pattern: string, actions: readonly string[]): string[] {
-  return actions.filter((a) => actionMatches(pattern, a));
 }
