@@ -12,8 +12,8 @@ import { createHandler, type ApiGatewayProxyEvent } from "../functions/shared/pl
 import { roleVendingRoutes } from "../functions/role-vending-api/api";
 import { mapWithConcurrency } from "../functions/shared/platform/concurrency";
 import { assumeGrantRole, PrivateCache } from "../scripts/cli/iam-role-vendor/credentials";
-import { iamStandIn, memoryLogger, startDynalite, vendorDeps, ACCOUNT } from "../test/functions/role-vending/support";
-import type { Grant } from "../functions/shared/contracts/role-vending-api";
+import { iamStandIn, memoryLogger, readTemplate, startDynalite, vendorDeps, ACCOUNT } from "../test/functions/role-vending/support";
+import type { Grant, Tier } from "../functions/shared/contracts/role-vending-api";
 
 const LATENCY_MS = 50;
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
@@ -58,7 +58,10 @@ async function main(): Promise<void> {
     return { Credentials: { AccessKeyId: "ASIA", SecretAccessKey: "s", SessionToken: "t", Expiration: new Date(Date.now() + 3600_000) } };
   });
   const store = await dynamo.store();
-  const v = vendorDeps(store, iam.client, { now: () => new Date() });
+  // Templates come from the vendor's cache in Lambda; read each file once here too.
+  const templates = new Map<string, string>();
+  const cachedTemplates = { get: async (tier: Tier) => templates.get(tier) ?? (templates.set(tier, readTemplate(tier)), templates.get(tier)!) };
+  const v = vendorDeps(store, iam.client, { now: () => new Date(), templates: cachedTemplates });
   const handler = createHandler(roleVendingRoutes(v.deps), { logger: memoryLogger() as never });
   const session = { credentials: { AccessKeyId: "ASIASESSION", SecretAccessKey: "s", SessionToken: "t" }, chained: false };
   const sessionDeps = { sts: () => new STSClient({ region: "eu-west-1" }), baseCredentials: async () => ({ accessKeyId: "a", secretAccessKey: "b" }), cache: new PrivateCache("/tmp/unused"), now: () => new Date(), sleep: async () => undefined, progress: () => undefined };

@@ -299,6 +299,19 @@ export function policySize(policy: PolicyDocument): number {
   return JSON.stringify(policy).length;
 }
 
+const deniedCache = new Map<VendingTier, readonly string[]>();
+
+/** The forbidden actions a tier's boundary denies (computed once per tier: the boundaries are constants). */
+function deniedByBoundaryOf(tier: VendingTier): readonly string[] {
+  let denied = deniedCache.get(tier);
+  if (!denied) {
+    const boundary = parsePolicy(boundaryPolicy(tier));
+    denied = FORBIDDEN_ACTIONS.filter((a) => boundary.statements.some((s) => s.effect === "Deny" && statementCoversAction(s, a)));
+    deniedCache.set(tier, denied);
+  }
+  return denied;
+}
+
 /**
  * Validates the role's policies before IAM sees them: parseable by the policy engine, within IAM's
  * size limits, and no Allow of an action the tier boundary denies. Returns problems (empty = valid).
@@ -315,8 +328,7 @@ export function validateRolePolicies(tier: VendingTier, trust: PolicyDocument, p
   if (policySize(trust) > IAM_LIMITS.trustPolicyChars) problems.push(`trust policy is ${policySize(trust)} characters; IAM's limit is ${IAM_LIMITS.trustPolicyChars} (list fewer CIDRs)`);
   if (policySize(permissions) > IAM_LIMITS.inlinePoliciesChars) problems.push(`permissions policy is ${policySize(permissions)} characters; IAM's limit is ${IAM_LIMITS.inlinePoliciesChars}`);
   if (parsed) {
-    const boundary = parsePolicy(boundaryPolicy(tier));
-    const deniedByBoundary = FORBIDDEN_ACTIONS.filter((a) => boundary.statements.some((s) => s.effect === "Deny" && statementCoversAction(s, a)));
+    const deniedByBoundary = deniedByBoundaryOf(tier);
     for (const s of parsed.statements.filter((x) => x.effect === "Allow")) {
       const bad = deniedByBoundary.filter((a) => statementCoversAction(s, a));
       if (bad.length > 0) problems.push(`statement ${s.sid ?? `#${s.index}`} allows ${bad.slice(0, 3).join(", ")}${bad.length > 3 ? ", ..." : ""}, which the ${tier} boundary denies`);
