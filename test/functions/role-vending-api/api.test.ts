@@ -3,6 +3,7 @@ import { PutRolePolicyCommand } from "@aws-sdk/client-iam";
 import { createHandler, type ApiGatewayProxyEvent } from "../../../functions/shared/platform/http";
 import { roleVendingRoutes } from "../../../functions/role-vending-api/api";
 import { METRICS } from "../../../functions/shared/contracts/role-vending-api";
+import { evaluateRequest } from "../../../functions/shared/iam-policy/evaluate";
 import type { GrantStore } from "../../../functions/shared/role-vending/grant-store";
 import { ALICE, BOB, CAROL, iamStandIn, memoryLogger, PREFIX, startDynalite, vendorDeps, type Dynalite } from "../role-vending/support";
 
@@ -106,6 +107,26 @@ describe("role-vending-api: routes over the core (dynalite, IAM stand-in)", () =
     const permissions = JSON.parse(role.inline.get("grant-permissions")!);
     expect(JSON.stringify(permissions)).to.include("arn:aws:s3:::payments-*").and.include("arn:aws:lambda:eu-west-1:111111111111:function:payments-*");
     expect(ctx.metrics.recorded.map((m) => m.name)).to.include.members([METRICS.requests, METRICS.grants, METRICS.provisioningTimeMs]);
+  });
+
+  it("a role-session requester is pinned by aws:userid under the account principal", async () => {
+    const sessionArn = "arn:aws:sts::111111111111:assumed-role/Contractors/dana";
+    const e = event("POST", "/grants", { body: valid, user: sessionArn });
+    const r = await ctx.handler({ ...e, requestContext: { requestId: "r", identity: { userArn: sessionArn, caller: "AROAEXAMPLEID:dana" } } });
+    expect(r.statusCode, r.body).to.equal(200);
+    const grant = JSON.parse(r.body).grant;
+    expect(grant).to.include({ requester: sessionArn, sourceIdentity: "dana", requesterUserId: "AROAEXAMPLEID:dana" });
+    const trust = JSON.parse(ctx.iam.roles.get(`${PREFIX}-${grant.id}`)!.trust);
+    expect(trust.Statement[0].Principal.AWS).to.equal("arn:aws:iam::111111111111:root");
+    const ask = (userid: string) =>
+      evaluateRequest({ resource: trust }, {
+        principal: sessionArn,
+        action: "sts:AssumeRole",
+        resource: grant.roleArn,
+        context: { "aws:userid": userid, "aws:MultiFactorAuthPresent": "true", "aws:SourceIp": "203.0.113.9", "sts:ExternalId": grant.externalId, "sts:SourceIdentity": "dana", "aws:CurrentTime": grant.start },
+      });
+    expect(ask("AROAEXAMPLEID:dana").allowed).to.equal(true);
+    expect(ask("AROAEXAMPLEID:eve").allowed).to.equal(false);
   });
 
   it("break-glass never waits, is recorded and alarms", async () => {
