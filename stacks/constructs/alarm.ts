@@ -24,7 +24,8 @@ export class AlarmTopic extends Construct implements FailureDestination {
   constructor(scope: Construct, id: string, props: AlarmTopicProps) {
     super(scope, id);
     this.kmsKey = props.kmsKey;
-    props.kmsKey.allowService("cloudwatch.amazonaws.com");
+    // CloudWatch sends aws:SourceAccount and aws:SourceArn (the alarm) to KMS: only this account's alarms.
+    props.kmsKey.allowService("cloudwatch.amazonaws.com", undefined, { sourceArn: `arn:aws:cloudwatch:${props.kmsKey.region}:${props.accountId}:alarm:*` });
     this.topic = new SnsTopic(this, "this", { name: props.name, kmsMasterKeyId: props.kmsKey.arn });
     this.arn = this.topic.arn;
     new SnsTopicPolicy(this, "policy", {
@@ -55,7 +56,14 @@ export class AlarmTopic extends Construct implements FailureDestination {
 
   grantPublish(fn: NodeFunction): void {
     fn.addToRolePolicy({ Sid: "PublishToAlarmTopic", Effect: "Allow", Action: "sns:Publish", Resource: this.arn });
-    fn.addToRolePolicy({ Sid: "EncryptForAlarmTopic", Effect: "Allow", Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: this.kmsKey.arn });
+    fn.addToRolePolicy({
+      Sid: "EncryptForAlarmTopic",
+      Effect: "Allow",
+      Action: ["kms:GenerateDataKey", "kms:Decrypt"],
+      Resource: this.kmsKey.arn,
+      // Only through SNS: the grant is for publishing to this topic, not for decrypting with the key.
+      Condition: { StringEquals: { "kms:ViaService": `sns.${this.kmsKey.region}.amazonaws.com` } },
+    });
   }
 }
 

@@ -29,7 +29,7 @@ export interface NodeFunctionProps {
   readonly description: string;
   readonly accountId: string;
   readonly region: string;
-  /** Encrypts the log group. */
+  /** Encrypts the log group and the environment variables. */
   readonly kmsKey: SecureKmsKey;
   readonly logRetentionDays: number;
   /** @default 30 */
@@ -121,6 +121,8 @@ export class NodeFunction extends Construct {
       memorySize: props.memorySize ?? 256,
       reservedConcurrentExecutions: props.reservedConcurrency,
       loggingConfig: { logFormat: "JSON", logGroup: logGroupName, applicationLogLevel: "INFO", systemLogLevel: "WARN" },
+      // The environment is encrypted with the stack's key, not Lambda's AWS-managed one.
+      kmsKeyArn: props.kmsKey.arn,
       environment: {
         variables: Lazy.anyValue({ produce: () => ({ NODE_OPTIONS: "--enable-source-maps", ...this.env }) }) as unknown as Record<string, string>,
       },

@@ -6,14 +6,25 @@ import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/
 import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
 import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
 import { S3BucketLoggingA } from "@cdktf/provider-aws/lib/s3-bucket-logging";
+import { S3BucketLifecycleConfiguration } from "@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration";
 import { policyDocument } from "./policy-document";
 import type { SecureKmsKey } from "./kms-key";
+
+/** Tag stating why a bucket has no server access logs (read by the s3-bucket-access-logged guardrail). */
+export const NO_ACCESS_LOGS_TAG = "access-logs-not-needed-because";
 
 export interface PrivateBucketProps {
   readonly bucketName: string;
   readonly kmsKey: SecureKmsKey;
-  /** Server access logs go to this bucket under `<bucketName>/`. @default no access logging */
+  /** Server access logs go to this bucket under `<bucketName>/`. Give this or `noAccessLogsReason`. @default no access logging */
   readonly accessLogBucket?: string;
+  /**
+   * Why the bucket needs no server access logs (e.g. "it is the access-log bucket itself"); tagged on
+   * the bucket, where the s3-bucket-access-logged guardrail reads it.
+   */
+  readonly noAccessLogsReason?: string;
+  /** Noncurrent object versions are deleted this many days after they stop being current. @default 90 */
+  readonly noncurrentVersionExpirationDays?: number;
   /** @default false: a bucket holding data is never destroyed with its objects */
   readonly forceDestroy?: boolean;
 }
@@ -30,7 +41,11 @@ export class PrivateBucket extends Construct {
 
   constructor(scope: Construct, id: string, props: PrivateBucketProps) {
     super(scope, id);
-    this.bucket = new S3Bucket(this, "this", { bucket: props.bucketName, forceDestroy: props.forceDestroy ?? false });
+    this.bucket = new S3Bucket(this, "this", {
+      bucket: props.bucketName,
+      forceDestroy: props.forceDestroy ?? false,
+      tags: props.noAccessLogsReason ? { [NO_ACCESS_LOGS_TAG]: props.noAccessLogsReason } : undefined,
+    });
     this.arn = this.bucket.arn;
     this.name = this.bucket.bucket;
     const publicAccessBlock = new S3BucketPublicAccessBlock(this, "public-access-block", {
@@ -60,6 +75,19 @@ export class PrivateBucket extends Construct {
       ]),
       // S3 rejects a policy change while the public access block is being applied.
       dependsOn: [publicAccessBlock],
+    });
+    // Versioning keeps every overwrite: expire old versions and abandoned uploads so they are not kept forever.
+    new S3BucketLifecycleConfiguration(this, "lifecycle", {
+      bucket: this.bucket.id,
+      rule: [
+        {
+          id: "expire-noncurrent-versions-and-incomplete-uploads",
+          status: "Enabled",
+          filter: [{}],
+          noncurrentVersionExpiration: [{ noncurrentDays: props.noncurrentVersionExpirationDays ?? 90 }],
+          abortIncompleteMultipartUpload: [{ daysAfterInitiation: 7 }],
+        },
+      ],
     });
     if (props.accessLogBucket) {
       new S3BucketLoggingA(this, "logging", { bucket: this.bucket.id, targetBucket: props.accessLogBucket, targetPrefix: `${props.bucketName}/` });
