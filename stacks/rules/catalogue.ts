@@ -24,6 +24,7 @@ import lambdaFunctionEnvironmentEncrypted from "./lambda-function-environment-en
 import lambdaFunctionLogGroupFirst from "./lambda-function-log-group-first";
 import lambdaFunctionNoSecretsInEnvironment from "./lambda-function-no-secrets-in-environment";
 import lambdaFunctionRuntimeSupported from "./lambda-function-runtime-supported";
+import lambdaFunctionRuntimeNotExpiring from "./lambda-function-runtime-not-expiring";
 import lambdaPermissionSourcePinned from "./lambda-permission-source-pinned";
 import logsLogGroupKmsEncrypted from "./logs-log-group-kms-encrypted";
 import logsLogGroupRetentionSet from "./logs-log-group-retention-set";
@@ -74,6 +75,7 @@ export const RULES: readonly Rule[] = [
   lambdaFunctionLogGroupFirst,
   lambdaFunctionNoSecretsInEnvironment,
   lambdaFunctionRuntimeSupported,
+  lambdaFunctionRuntimeNotExpiring,
   lambdaPermissionSourcePinned,
   logsLogGroupKmsEncrypted,
   logsLogGroupRetentionSet,

@@ -7,6 +7,7 @@ import environmentEncrypted from "../../../stacks/rules/lambda-function-environm
 import asyncFailures from "../../../stacks/rules/lambda-function-async-failures-kept";
 import concurrency from "../../../stacks/rules/lambda-function-concurrency-bounded";
 import runtime from "../../../stacks/rules/lambda-function-runtime-supported";
+import runtimeNotExpiring from "../../../stacks/rules/lambda-function-runtime-not-expiring";
 import noSecrets from "../../../stacks/rules/lambda-function-no-secrets-in-environment";
 import permissionPinned from "../../../stacks/rules/lambda-permission-source-pinned";
 import { NodeFunction } from "../../../stacks/constructs/node-function";
@@ -85,6 +86,11 @@ describe("Lambda rules", () => {
     expectStatus(judge(runtime, (s) => nodeFunction(s), now), "fn/this", "compliant");
     expectStatus(judge(runtime, (s) => rawFunction(s, { runtime: "nodejs18.x" }), now), "raw", "non-compliant", "deprecated on 2025-09-01");
     expectStatus(judge(runtime, (s) => rawFunction(s, { runtime: "cobol1" }), now), "raw", "non-compliant", "unknown");
+  });
+
+  it("lambda-function-runtime-not-expiring (a warning): more than 180 days left passes; fewer warns", () => {
+    expectStatus(judge(runtimeNotExpiring, (s) => nodeFunction(s), new Date("2026-06-30T00:00:00Z")), "fn/this", "compliant");
+    expectStatus(judge(runtimeNotExpiring, (s) => nodeFunction(s), new Date("2027-01-30T00:00:00Z")), "fn/this", "non-compliant", "deprecated on 2027-04-30");
   });
 
   it("lambda-function-no-secrets-in-environment: a secret's ARN passes; a password or credential-looking value fails", () => {
