@@ -5,6 +5,7 @@
  * when the app cannot be built (e.g. bundles missing: run `npm run bundle`).
  *
  *   npm run check:iac [-- --env dev] [--json | --sarif] [--output file] [--problems]
+ *   npm run check:iac -- --catalogue     the rule catalogue as Markdown (docs/guardrails.md)
  */
 import { writeFileSync } from "node:fs";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -18,7 +19,7 @@ import { judgeTerraform } from "../stacks/rules/guardrails";
 import { staleExceptions, type Finding } from "../stacks/rules/evaluate";
 import { EXCEPTIONS } from "../stacks/rules/exceptions";
 import { RULES } from "../stacks/rules/catalogue";
-import { formatJson, formatSarif, formatTable, reportFails, type Report } from "../stacks/rules/report";
+import { formatCatalogue, formatJson, formatSarif, formatTable, reportFails, type Report } from "../stacks/rules/report";
 import type { TerraformJson } from "../stacks/rules/support/stack-model";
 
 /** Builds each environment's app in memory (no synth to disk) and judges every stack. */
@@ -54,9 +55,14 @@ function main(argv: readonly string[]): void {
     .option("--sarif", "print SARIF 2.1.0 (for code-scanning tools)")
     .option("--output <file>", "write the report to a file instead of stdout")
     .option("--problems", "table: show only failing, warning and excepted rows")
+    .option("--catalogue", "print the rule catalogue as a Markdown table (as in docs/guardrails.md) and exit")
     .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2))
     .parse([...argv]);
-  const options = program.opts<{ env?: EnvironmentName[]; json?: boolean; sarif?: boolean; output?: string; problems?: boolean }>();
+  const options = program.opts<{ env?: EnvironmentName[]; json?: boolean; sarif?: boolean; output?: string; problems?: boolean; catalogue?: boolean }>();
+  if (options.catalogue) {
+    console.log(formatCatalogue(RULES));
+    return;
+  }
 
   let report: Report;
   try {

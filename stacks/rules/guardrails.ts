@@ -1,7 +1,7 @@
 /**
- * Runs every rule during synth. `applyGuardrails(app, options)` adds an aspect to each stack; when
- * cdktf synthesizes a stack the aspect judges the stack's Terraform JSON (before it is written), and
- * a violation stops synth with one line per violation: stack, construct path, rule, fix. Warnings
+ * Runs every rule during synth. `applyGuardrails(app, options)` adds an aspect to each stack; the
+ * aspect hooks the stack's synthesis so its Terraform JSON is judged before it is written, and a
+ * violation stops synth with one line per violation: stack, construct path, rule, fix. Warnings
  * print. After the last stack, exceptions that match nothing fail synth.
  */
 import { Aspects, TerraformStack, type App, type IAspect } from "cdktf";
@@ -46,6 +46,7 @@ export function judgeTerraform(stackName: string, json: TerraformJson, options: 
 class GuardrailsAspect implements IAspect {
   private readonly findings: Finding[] = [];
   private readonly judged = new Set<string>();
+  private readonly hooked = new WeakSet<TerraformStack>();
 
   constructor(
     private readonly stacks: readonly TerraformStack[],
@@ -53,17 +54,31 @@ class GuardrailsAspect implements IAspect {
   ) {}
 
   visit(node: IConstruct): void {
-    if (!TerraformStack.isStack(node) || this.judged.has(node.node.path)) return;
-    this.judged.add(node.node.path);
-    // The resolved Terraform JSON, exactly what cdktf writes next (Lazy policies included).
-    const findings = judgeTerraform(node.node.id, node.toTerraform() as TerraformJson, this.options);
+    if (!TerraformStack.isStack(node) || this.hooked.has(node)) return;
+    this.hooked.add(node);
+    // Judge exactly the JSON cdktf is about to write: wrap this stack's toTerraform, which the
+    // synthesizer calls once, after every aspect and validation and before writing the file.
+    // Judging here in visit() instead would resolve the stack twice and miss changes that aspects
+    // running after this one make to the stack's children.
+    const toTerraform = node.toTerraform.bind(node);
+    node.toTerraform = () => {
+      const json = toTerraform();
+      this.judge(node, json as TerraformJson);
+      return json;
+    };
+  }
+
+  private judge(stack: TerraformStack, json: TerraformJson): void {
+    if (this.judged.has(stack.node.path)) return;
+    this.judged.add(stack.node.path);
+    const findings = judgeTerraform(stack.node.id, json, this.options);
     this.findings.push(...findings);
     const warn = this.options.warn ?? ((line: string) => console.warn(line));
     for (const f of findings.filter(isWarning)) warn(`guardrails warning: ${formatViolation(f)}`);
     const violations = findings.filter(isViolation);
     if (violations.length) {
       throw new GuardrailsError(
-        `synth stopped: ${violations.length} guardrail violation${violations.length === 1 ? "" : "s"} in ${node.node.id} (fix them, or add a reasoned exception in stacks/rules/exceptions.ts)`,
+        `synth stopped: ${violations.length} guardrail violation${violations.length === 1 ? "" : "s"} in ${stack.node.id} (fix them, or add a reasoned exception in stacks/rules/exceptions.ts)`,
         violations.map(formatViolation),
       );
     }
@@ -72,7 +87,7 @@ class GuardrailsAspect implements IAspect {
       if (stale.length) {
         throw new GuardrailsError(
           "synth stopped: stale guardrail exceptions in stacks/rules/exceptions.ts",
-          stale.map((s) => `${s.exception.rule} ${s.exception.resource}: ${s.problem}`),
+          stale.map((x) => `${x.exception.rule} ${x.exception.resource}: ${x.problem}`),
         );
       }
     }

@@ -126,3 +126,13 @@ export function formatSarif(report: Report, rules: readonly Rule[], outdir = "cd
   };
   return JSON.stringify(sarif, null, 2);
 }
+
+/** The rule catalogue as a Markdown table (docs/guardrails.md embeds it; a test keeps them equal). */
+export function formatCatalogue(rules: readonly Rule[]): string {
+  const cell = (text: string) => text.replace(/\|/g, "\\|").replace(/\n/g, " ");
+  return [
+    "| Rule | Level | Resources | Expects | Why | Fix |",
+    "|---|---|---|---|---|---|",
+    ...rules.map((r) => `| \`${r.id}\` | ${r.level} | ${r.resourceTypes.map((t) => `\`${t}\``).join(", ")} | ${cell(r.expects)} | ${cell(r.why)} | ${cell(r.fix)} |`),
+  ].join("\n");
+}

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { App, TerraformStack } from "cdktf";
-import { mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
@@ -42,7 +42,8 @@ function synthError(app: App): GuardrailsError {
 
 describe("guardrails during synth", () => {
   it("stops synth of an insecure stack with one line per violation: stack, construct path, rule, fix", () => {
-    const error = synthError(insecureApp([]));
+    const app = insecureApp([]);
+    const error = synthError(app);
     expect(error.message).to.match(/^synth stopped: 7 guardrail violations in insecure/);
     expect(error.lines).to.include.members([
       "insecure  insecure/open-bucket  s3-bucket-public-access-blocked: add an aws_s3_bucket_public_access_block for this bucket with all four flags true",
@@ -50,6 +51,8 @@ describe("guardrails during synth", () => {
       "insecure  insecure/any-api  lambda-permission-source-pinned: set source_arn to the resource that invokes the function",
     ]);
     for (const line of error.lines) expect(line).to.match(/^insecure {2}insecure\/\S+ {2}[a-z0-9-]+: .+/);
+    // Judged before writing: the insecure stack's Terraform never reaches the output folder.
+    expect(existsSync(join(app.outdir, "stacks", "insecure", "cdk.tf.json"))).to.equal(false);
   });
 
   it("an exception silences exactly the one resource and rule it names", () => {
