@@ -1,6 +1,6 @@
 import { findConditions, statementCoversAction } from "../../functions/shared/iam-policy/policy";
 import { compliant, defineRule, nonCompliant, notApplicable } from "./rule";
-import { ownAllowStatements, POLICY_HOLDER_TYPES, where } from "./support/iam";
+import { judgeOwnAllowStatements, POLICY_HOLDER_TYPES, where } from "./support/iam";
 
 const DATA_KEY_ACTIONS = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:GenerateDataKeyWithoutPlaintext", "kms:ReEncryptFrom", "kms:ReEncryptTo"];
 
@@ -12,13 +12,13 @@ export default defineRule({
   level: "error",
   resourceTypes: POLICY_HOLDER_TYPES,
   check(resource, stack) {
-    const { statements, errors } = ownAllowStatements(resource, stack);
-    if (errors.length) return nonCompliant(errors.join("; "));
-    const kms = statements.filter((s) => !s.statement.notAction && DATA_KEY_ACTIONS.some((a) => statementCoversAction(s.statement, a)));
-    if (kms.length === 0) return notApplicable("grants no KMS data-key actions");
-    const loose = kms.filter(
-      (s) => findConditions(s.statement, "kms:ViaService").length === 0 && !s.statement.conditions.some((c) => c.key.startsWith("kms:encryptioncontext")),
-    );
-    return loose.length ? nonCompliant(`add a kms:ViaService condition to ${loose.map(where).join(", ")}`) : compliant("KMS use is tied to a service or an encryption context");
+    return judgeOwnAllowStatements(resource, stack, (statements) => {
+      const kms = statements.filter((s) => !s.statement.notAction && DATA_KEY_ACTIONS.some((a) => statementCoversAction(s.statement, a)));
+      if (kms.length === 0) return notApplicable("grants no KMS data-key actions");
+      const loose = kms.filter(
+        (s) => findConditions(s.statement, "kms:ViaService").length === 0 && !s.statement.conditions.some((c) => c.key.startsWith("kms:encryptioncontext")),
+      );
+      return loose.length ? nonCompliant(`add a kms:ViaService condition to ${loose.map(where).join(", ")}`) : compliant("KMS use is tied to a service or an encryption context");
+    });
   },
 });

@@ -1,5 +1,5 @@
-import { compliant, defineRule, nonCompliant, notApplicable } from "./rule";
-import { ownAllowStatements, POLICY_HOLDER_TYPES, where } from "./support/iam";
+import { compliant, defineRule, nonCompliant } from "./rule";
+import { judgeOwnAllowStatements, POLICY_HOLDER_TYPES, where } from "./support/iam";
 
 export default defineRule({
   id: "iam-policy-no-full-admin",
@@ -9,10 +9,9 @@ export default defineRule({
   level: "error",
   resourceTypes: POLICY_HOLDER_TYPES,
   check(resource, stack) {
-    const { statements, errors } = ownAllowStatements(resource, stack);
-    if (errors.length) return nonCompliant(errors.join("; "));
-    if (statements.length === 0) return notApplicable("no Allow statements of its own");
-    const bad = statements.filter((s) => s.statement.notAction || s.statement.actions.some((a) => a === "*" || a === "*:*"));
-    return bad.length ? nonCompliant(`replace "*" / NotAction with the actions needed in ${bad.map(where).join(", ")}`) : compliant("no wildcard-everything grant");
+    return judgeOwnAllowStatements(resource, stack, (statements) => {
+      const bad = statements.filter((s) => s.statement.notAction || s.statement.actions.some((a) => a === "*" || a === "*:*"));
+      return bad.length ? nonCompliant(`replace "*" / NotAction with the actions needed in ${bad.map(where).join(", ")}`) : compliant("no wildcard-everything grant");
+    });
   },
 });

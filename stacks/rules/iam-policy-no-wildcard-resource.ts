@@ -1,6 +1,6 @@
 import { isResourcelessAction } from "../../functions/shared/iam-policy/resourceless-actions";
-import { compliant, defineRule, nonCompliant, notApplicable } from "./rule";
-import { ownAllowStatements, POLICY_HOLDER_TYPES, where } from "./support/iam";
+import { compliant, defineRule, nonCompliant } from "./rule";
+import { judgeOwnAllowStatements, POLICY_HOLDER_TYPES, where } from "./support/iam";
 
 export default defineRule({
   id: "iam-policy-no-wildcard-resource",
@@ -10,16 +10,15 @@ export default defineRule({
   level: "error",
   resourceTypes: POLICY_HOLDER_TYPES,
   check(resource, stack) {
-    const { statements, errors } = ownAllowStatements(resource, stack);
-    if (errors.length) return nonCompliant(errors.join("; "));
-    if (statements.length === 0) return notApplicable("no Allow statements of its own");
-    const problems: string[] = [];
-    for (const s of statements) {
-      const wildcard = s.statement.notResource || s.statement.resources.length === 0 || s.statement.resources.includes("*");
-      if (!wildcard || s.statement.notAction) continue;
-      const scoped = s.statement.actions.filter((a) => !isResourcelessAction(a));
-      if (scoped.length) problems.push(`${where(s)} grants ${scoped.join(", ")} on "*"`);
-    }
-    return problems.length ? nonCompliant(`name the resources: ${problems.join("; ")}`) : compliant("wildcard resources only for actions that take none");
+    return judgeOwnAllowStatements(resource, stack, (statements) => {
+      const problems: string[] = [];
+      for (const s of statements) {
+        const wildcard = s.statement.notResource || s.statement.resources.length === 0 || s.statement.resources.includes("*");
+        if (!wildcard || s.statement.notAction) continue;
+        const scoped = s.statement.actions.filter((a) => !isResourcelessAction(a));
+        if (scoped.length) problems.push(`${where(s)} grants ${scoped.join(", ")} on "*"`);
+      }
+      return problems.length ? nonCompliant(`name the resources: ${problems.join("; ")}`) : compliant("wildcard resources only for actions that take none");
+    });
   },
 });

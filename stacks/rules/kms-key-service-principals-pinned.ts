@@ -1,6 +1,6 @@
 import { findConditions, statementIsPinned, type Statement } from "../../functions/shared/iam-policy/policy";
 import { compliant, defineRule, nonCompliant } from "./rule";
-import { readPolicy } from "./support/iam";
+import { judgeKeyPolicy } from "./support/iam";
 
 /**
  * Services that AWS documents as sending neither aws:SourceAccount nor aws:SourceArn to KMS, so a
@@ -23,18 +23,17 @@ export default defineRule({
   level: "error",
   resourceTypes: ["aws_kms_key"],
   check(key, stack) {
-    if (key.config.policy === undefined) return compliant("the default key policy names no service");
-    const source = readPolicy(key.config.policy, stack, "the key policy");
-    if (!source.policy) return nonCompliant(source.error!);
-    const loose = source.policy.statements.filter(
-      (s) =>
-        s.effect === "Allow" &&
-        s.principals.some((p) => p.kind === "service" && !SERVICES_WITHOUT_SOURCE_KEYS.includes(p.value)) &&
-        !statementIsPinned(s) &&
-        !pinnedByLogsContext(s),
-    );
-    if (loose.length === 0) return compliant("every service statement is pinned to this account");
-    const names = loose.map((s) => `${s.sid ?? `#${s.index}`} (${s.principals.map((p) => p.value).join(", ")})`);
-    return nonCompliant(`add aws:SourceAccount and aws:SourceArn conditions to ${names.join(", ")}`);
+    return judgeKeyPolicy(key, stack, (policy) => {
+      const loose = policy.statements.filter(
+        (s) =>
+          s.effect === "Allow" &&
+          s.principals.some((p) => p.kind === "service" && !SERVICES_WITHOUT_SOURCE_KEYS.includes(p.value)) &&
+          !statementIsPinned(s) &&
+          !pinnedByLogsContext(s),
+      );
+      if (loose.length === 0) return compliant("every service statement is pinned to this account");
+      const names = loose.map((s) => `${s.sid ?? `#${s.index}`} (${s.principals.map((p) => p.value).join(", ")})`);
+      return nonCompliant(`add aws:SourceAccount and aws:SourceArn conditions to ${names.join(", ")}`);
+    });
   },
 });

@@ -6,6 +6,7 @@
  */
 import { parsePolicy, type Policy, type Statement } from "../../../functions/shared/iam-policy/policy";
 import { blocks, type StackModel, type TfResource } from "./stack-model";
+import { nonCompliant, notApplicable, type Verdict } from "../rule";
 
 export interface PolicySource {
   /** What the document is, for messages: `inline policy "x"`, `aws_iam_policy csp-invoke`. */
@@ -134,4 +135,22 @@ export function ownAllowStatements(resource: TfResource, stack: StackModel): { s
 /** How a message names a statement: `inline policy "x" statement "Sid" (#2)`. */
 export function where(s: LocatedStatement): string {
   return `${s.source} statement ${s.statement.sid !== undefined ? `"${s.statement.sid}" (#${s.statement.index})` : `#${s.statement.index}`}`;
+}
+
+/**
+ * The common frame of the identity-policy rules: an unreadable document is non-compliant (never a
+ * pass), a holder without Allow statements is not applicable, otherwise `judge` decides.
+ */
+export function judgeOwnAllowStatements(resource: TfResource, stack: StackModel, judge: (statements: LocatedStatement[]) => Verdict): Verdict {
+  const { statements, errors } = ownAllowStatements(resource, stack);
+  if (errors.length) return nonCompliant(errors.join("; "));
+  if (statements.length === 0) return notApplicable("no Allow statements of its own");
+  return judge(statements);
+}
+
+/** The common frame of the key-policy rules: the default policy (account only) passes, an unreadable one fails. */
+export function judgeKeyPolicy(key: TfResource, stack: StackModel, judge: (policy: Policy) => Verdict): Verdict {
+  if (key.config.policy === undefined) return { status: "compliant", message: "the default key policy (this account only, no services)" };
+  const source = readPolicy(key.config.policy, stack, "the key policy");
+  return source.policy ? judge(source.policy) : nonCompliant(source.error!);
 }
