@@ -10,7 +10,7 @@ function tlsParameter(engine: string): { name: string; values: string[] } | unde
 
 export default defineRule({
   id: "rds-tls-enforced",
-  expects: "A parameter group that forces TLS (rds.force_ssl = 1 for PostgreSQL/SQL Server, require_secure_transport = ON for MySQL/MariaDB); PostgreSQL 15+ on its default parameter group already does.",
+  expects: "A parameter group that forces TLS (rds.force_ssl = 1 for PostgreSQL/SQL Server, require_secure_transport = ON for MySQL/MariaDB); RDS for PostgreSQL 15+ on its default parameter group already does (Aurora does not).",
   why: "Without it clients may connect in plain text and send credentials and data unencrypted.",
   fix: "Attach an aws_db_parameter_group / aws_rds_cluster_parameter_group setting the TLS parameter.",
   level: "error",
@@ -23,7 +23,8 @@ export default defineRule({
     const group = stack.resolve(groupRef);
     if (!group) {
       const major = Number(String(db.config.engine_version ?? "").split(".")[0]);
-      if (!groupRef && /postgres/.test(engine) && major >= 15) return compliant(`PostgreSQL ${major} default parameter group forces TLS (rds.force_ssl = 1)`);
+      // RDS for PostgreSQL 15+ defaults rds.force_ssl to 1; Aurora PostgreSQL's default does not.
+      if (!groupRef && engine === "postgres" && major >= 15) return compliant(`PostgreSQL ${major} default parameter group forces TLS (rds.force_ssl = 1)`);
       return nonCompliant(`attach a parameter group with ${wanted.name} = ${wanted.values[0]}`);
     }
     const set = blocks(group.config.parameter).find((p) => p.name === wanted.name);

@@ -51,6 +51,7 @@ describe("RDS, RDS Proxy, security group and EventBridge rules", () => {
   it("rds-tls-enforced accepts PostgreSQL 15+ on its default parameter group (it forces TLS)", () => {
     expectStatus(judge(tls, (s) => new DbInstance(s, "db", { instanceClass: "db.t4g.micro", engine: "postgres", engineVersion: "16.4", allocatedStorage: 20 })), "db", "compliant", "default parameter group");
     expectStatus(judge(tls, (s) => new DbInstance(s, "db", { instanceClass: "db.t4g.micro", engine: "postgres", engineVersion: "14.9", allocatedStorage: 20 })), "db", "non-compliant", "rds.force_ssl");
+    expectStatus(judge(tls, (s) => new RdsCluster(s, "aurora", { clusterIdentifier: "a", engine: "aurora-postgresql", engineVersion: "16.4" })), "aurora", "non-compliant", "rds.force_ssl");
   });
 
   it("rds-instance-not-public: cluster instances are private by default; publicly_accessible fails", () => {
