@@ -22,7 +22,3 @@ export function throttlingUsagePlans(stage: TfResource, stack: StackModel): TfRe
   );
 }
 
-/** Whether two attributes name the same API (same reference or literal). */
-export function sameApi(a: unknown, b: unknown): boolean {
-  return typeof a === "string" && a === b;
-}

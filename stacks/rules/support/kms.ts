@@ -19,8 +19,3 @@ export function isCustomerKey(value: unknown, stack: StackModel): boolean {
   return /^arn:[^:]+:kms:[^:]*:\d{12}:(key|alias)\/.+/.test(value) || /^alias\/.+/.test(value) || /^[0-9a-f-]{36}$/.test(value) || /^mrk-[0-9a-f]{32}$/.test(value);
 }
 
-/** `set` / `missing` / `aws-managed`, for messages. */
-export function describeKey(value: unknown, stack: StackModel): string {
-  if (value === undefined || value === null || value === "") return "no key";
-  return isCustomerKey(value, stack) ? "a customer-managed key" : `${JSON.stringify(value)} (not a customer-managed key of this stack)`;
-}

@@ -31,8 +31,6 @@ export interface StackContext {
   readonly now?: Date;
 }
 
-const REFERENCE = /\$\{((?:data\.)?[a-z0-9_]+\.[^.}\s]+)(?:\.([^}\s]*))?\}/g;
-
 function list(json: TerraformJson["resource"], isData: boolean, stack: string): TfResource[] {
   const out: TfResource[] = [];
   for (const [type, byName] of Object.entries(json ?? {})) {
@@ -81,17 +79,6 @@ export class StackModel {
     if (typeof value !== "string") return undefined;
     const m = /^\$\{((?:data\.)?[a-z0-9_]+\.[^.}\s]+)(?:\.[^}\s]*)?\}$/.exec(value.trim());
     return m ? this.byAddress.get(m[1]!) : undefined;
-  }
-
-  /** Every resource or data source a value mentions, anywhere inside it. */
-  referencesIn(value: unknown): TfResource[] {
-    const json = typeof value === "string" ? value : JSON.stringify(value ?? null);
-    const found = new Set<TfResource>();
-    for (const m of json.matchAll(REFERENCE)) {
-      const r = this.byAddress.get(m[1]!);
-      if (r) found.add(r);
-    }
-    return [...found];
   }
 
   /** Whether `value` (anywhere inside it) refers to `target`. */
