@@ -13,6 +13,10 @@
  * Unlike a literal reading of the document, the evaluator honours Deny statements, NotPrincipal,
  * NotAction and NotResource, and only treats a condition as restricting the caller when it pins a
  * fixed, wildcard-free value (an `IfExists` condition never pins: the key can be absent).
+ * "Public" follows S3's own definition ("The meaning of public", S3 User Guide): its list of
+ * condition keys ({@link PINNING_CONDITION_KEYS}), source-IP ranges no broader than /8 (IPv4) or
+ * /32 (IPv6) (`ip-range.ts`), access-point delegation to a fixed account, and web identity
+ * providers as public principals.
  */
 import { ValidationError } from "../platform/errors";
 import { ipRangeRestrictsCaller } from "./ip-range";
