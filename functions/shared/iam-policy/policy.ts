@@ -466,7 +466,10 @@ function valuePins(key: string, value: string): boolean {
   }
   if (PATH_KEYS.has(key)) return !hasWildcard(v.split("/")[0]!);
   // A role's unique id fixes the role; `:*` only leaves its session name open.
-  if (key === "aws:userid") return !hasWildcard(v.endsWith(":*") ? v.slice(0, -2) : v);
+  if (key === "aws:userid") {
+    const id = v.endsWith(":*") ? v.slice(0, -2) : v;
+    return id !== "" && !hasWildcard(id);
+  }
   if (ACCOUNT_KEYS.has(key)) return !hasWildcard(v);
   return !hasWildcard(v);
 }

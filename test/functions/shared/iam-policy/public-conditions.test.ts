@@ -65,6 +65,13 @@ describe("policy: S3's condition keys that make a statement non-public", () => {
     });
   }
 
+  it("aws:userid pins a user's or role's unique id, with or without `:*` for the session, never the session alone", () => {
+    expect(openWhen("StringEquals", "aws:userid", "AIDAEXAMPLEUSERID").isPublic).to.equal(false);
+    expect(openWhen("StringLike", "aws:userid", "AROAEXAMPLEROLEID:*").isPublic).to.equal(false);
+    expect(openWhen("StringLike", "aws:userid", ":*").isPublic).to.equal(true);
+    expect(openWhen("StringLike", "aws:userid", "AROA*:*").isPublic).to.equal(true);
+  });
+
   const notPinning: [string, string, unknown][] = [
     ["aws:VpcSourceIp", "IpAddress", "10.0.0.0/16"],
     ["aws:username", "StringEquals", "alice"],
