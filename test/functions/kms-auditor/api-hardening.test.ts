@@ -199,3 +199,37 @@ describe("kms-auditor API hardening", () => {
     });
   });
 });
+
+describe("kms-auditor handler: AUDIT_REGIONS from the environment", () => {
+  const HANDLER = require.resolve("../../../functions/kms-auditor/handler");
+
+  /** Loads a fresh copy of the deployed handler module under `env` (it reads the environment once, at load). */
+  function loadHandler(env: Record<string, string>) {
+    const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
+    Object.assign(process.env, env);
+    const cached = require.cache[HANDLER];
+    delete require.cache[HANDLER];
+    try {
+      return (require(HANDLER) as typeof import("../../../functions/kms-auditor/handler")).handler;
+    } finally {
+      if (cached) require.cache[HANDLER] = cached;
+      else delete require.cache[HANDLER];
+      for (const [k, v] of Object.entries(saved)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    }
+  }
+
+  it("refuses a region outside AUDIT_REGIONS and the function's own", async () => {
+    const handler = loadHandler({ AWS_REGION: REGION, AUDIT_REGIONS: "eu-central-1", POWERTOOLS_LOG_LEVEL: "SILENT" });
+    const answer = await handler({ httpMethod: "POST", path: "/audit-key", resource: "/audit-key", body: JSON.stringify({ action: "audit_key", key_id: KEY_ID, region: "us-east-1" }) }, { invokedFunctionArn: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:f` });
+    expect(answer.statusCode).to.equal(400);
+    expect(JSON.parse(answer.body).error).to.deep.include({ code: "RegionNotAllowed" });
+    expect(JSON.parse(answer.body).error.message).to.contain("eu-central-1, eu-west-1");
+  });
+
+  it("does not start with an AUDIT_REGIONS entry the SDK does not know", () => {
+    expect(() => loadHandler({ AWS_REGION: REGION, AUDIT_REGIONS: "eu-west-1,eu-fake-9", POWERTOOLS_LOG_LEVEL: "SILENT" })).to.throw(ConfigurationError, /AUDIT_REGIONS lists "eu-fake-9"/);
+  });
+});
