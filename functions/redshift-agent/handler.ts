@@ -1,0 +1,46 @@
+/**
+ * Redshift migration agent: invoked directly (lambda:InvokeFunction, IAM only) with the payload of
+ * functions/shared/contracts/redshift-agent.ts. Answers `{"response","data"}` or `{"error":{…}}`;
+ * a bug becomes a Lambda function error whose message carries the request id and no stack.
+ */
+import { Logger } from "@aws-lambda-powertools/logger";
+import { RedshiftClient } from "@aws-sdk/client-redshift";
+import { RedshiftServerlessClient } from "@aws-sdk/client-redshift-serverless";
+import { BedrockRuntimeClient } from "@aws-sdk/client-bedrock-runtime";
+import { agentEnv, METRIC_NAMES, METRICS_NAMESPACE, METRICS_SERVICE } from "../shared/contracts/redshift-agent";
+import { parseEnv } from "../shared/platform/env";
+import { awsClient, regionalClients } from "../shared/platform/aws-clients";
+import { createMetrics, MetricUnit } from "../shared/platform/metrics";
+import { invokeAgent, type AgentDeps } from "./agent";
+
+const env = parseEnv(agentEnv);
+const logger = new Logger({ serviceName: METRICS_SERVICE });
+const metrics = createMetrics({ namespace: METRICS_NAMESPACE, service: METRICS_SERVICE });
+const model = env.BEDROCK_MODEL_ID ? { id: env.BEDROCK_MODEL_ID, client: awsClient((c) => new BedrockRuntimeClient(c), env.AWS_REGION) } : undefined;
+
+const deps: AgentDeps = {
+  defaultRegion: env.AWS_REGION,
+  redshift: regionalClients((c) => new RedshiftClient(c), { maxClients: 8 }),
+  serverless: regionalClients((c) => new RedshiftServerlessClient(c), { maxClients: 8 }),
+  model: model && {
+    client: model.client,
+    settings: { modelId: model.id, maxToolCalls: env.BEDROCK_MAX_TOOL_CALLS, maxTokens: env.BEDROCK_MAX_TOKENS, tokenBudget: env.BEDROCK_TOKEN_BUDGET },
+  },
+  onModelFallback: (reason) => {
+    logger.warn("model fallback", { reason });
+    metrics.addMetric(METRIC_NAMES.modelFallback, MetricUnit.Count, 1);
+    metrics.publishStoredMetrics();
+  },
+};
+
+export const handler = async (event: unknown, context: { awsRequestId?: string } = {}) => {
+  try {
+    return await invokeAgent(event, deps);
+  } catch (error) {
+    logger.error("unexpected error", { requestId: context.awsRequestId, error: error as Error });
+    const failure = new Error(`The agent failed unexpectedly; quote request id ${context.awsRequestId ?? "unknown"} when reporting it.`);
+    failure.name = "AgentInternalError";
+    failure.stack = `${failure.name}: ${failure.message}`; // Lambda returns the stack as "trace": keep ours out of it.
+    throw failure;
+  }
+};
