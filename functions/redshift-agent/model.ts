@@ -89,7 +89,7 @@ export async function converseWithTools(
         new ConverseCommand({
           modelId: settings.modelId,
           system: [{ text: systemPrompt(defaultRegion) }],
-          messages,
+          messages: [...messages], // a snapshot: the conversation grows after the call
           toolConfig: { tools: TOOLS, toolChoice: { auto: {} } },
           inferenceConfig: { maxTokens: settings.maxTokens, temperature: 0 },
         }),

@@ -177,6 +177,4 @@ export const METRICS_SERVICE = "redshift-migration-agent";
 export const METRIC_NAMES = {
   /** A model conversation failed and the deterministic parser answered instead. */
   modelFallback: "ModelFallback",
-  /** A conversation hit BEDROCK_MAX_TOOL_CALLS. */
-  toolCallLimit: "ToolCallLimitReached",
 } as const;
