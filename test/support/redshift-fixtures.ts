@@ -103,3 +103,19 @@ export function mockRedshift(clusters: Cluster[] = [cluster("analytics-prod"), c
     },
   };
 }
+
+export type AgentHandler = (event: unknown, context?: { awsRequestId?: string }) => Promise<unknown>;
+
+/** A fresh copy of the real handler module, loaded with the given environment (it reads it once, at load). */
+export function loadAgentHandler(extraEnv: Record<string, string> = {}): AgentHandler {
+  const path = require.resolve("../../functions/redshift-agent/handler");
+  delete require.cache[path];
+  const saved = { ...process.env };
+  Object.assign(process.env, { AWS_REGION: REGION, POWERTOOLS_LOG_LEVEL: "SILENT", POWERTOOLS_METRICS_DISABLED: "true", ...extraEnv });
+  try {
+    return (require(path) as { handler: AgentHandler }).handler;
+  } finally {
+    for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
+    Object.assign(process.env, saved);
+  }
+}

@@ -178,3 +178,18 @@ export const METRIC_NAMES = {
   /** A model conversation failed and the deterministic parser answered instead. */
   modelFallback: "ModelFallback",
 } as const;
+
+// ---- deployed names (the stack creates them, the client and CLI find them) ------------------
+
+/** The function: `redshift-migration-agent-<env>`. */
+export function agentFunctionName(environment: string): string {
+  return `redshift-migration-agent-${environment}`;
+}
+/** The IAM group whose members may invoke the function. */
+export function agentUsersGroupName(environment: string): string {
+  return `RedshiftAgentUsers-${environment}`;
+}
+/** The managed policy allowing lambda:InvokeFunction on the function and its aliases. */
+export function agentInvokePolicyName(environment: string): string {
+  return `RedshiftAgentInvokePolicy-${environment}`;
+}

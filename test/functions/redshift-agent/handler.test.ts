@@ -3,23 +3,7 @@ import { DescribeClusterParametersCommand, DescribeClustersCommand, DescribeLogg
 import { BedrockRuntimeClient, ConverseCommand, ServiceUnavailableException, type ConverseCommandOutput } from "@aws-sdk/client-bedrock-runtime";
 import { mockClient } from "aws-sdk-client-mock";
 import { agentResult, MAX_PAYLOAD_BYTES, type AgentData, type AgentResponse } from "../../../functions/shared/contracts/redshift-agent";
-import { cluster, mockRedshift, REGION, type RedshiftMocks } from "../../support/redshift-fixtures";
-
-type Handler = (event: unknown, context?: { awsRequestId?: string }) => Promise<unknown>;
-
-/** A fresh copy of the real handler module, loaded with the given environment (it reads it once, at load). */
-export function loadAgentHandler(extraEnv: Record<string, string> = {}): Handler {
-  const path = require.resolve("../../../functions/redshift-agent/handler");
-  delete require.cache[path];
-  const saved = { ...process.env };
-  Object.assign(process.env, { AWS_REGION: REGION, POWERTOOLS_LOG_LEVEL: "SILENT", POWERTOOLS_METRICS_DISABLED: "true", ...extraEnv });
-  try {
-    return (require(path) as { handler: Handler }).handler;
-  } finally {
-    for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
-    Object.assign(process.env, saved);
-  }
-}
+import { cluster, loadAgentHandler, mockRedshift, REGION, type AgentHandler as Handler, type RedshiftMocks } from "../../support/redshift-fixtures";
 
 async function answer(handler: Handler, event: unknown): Promise<AgentResponse> {
   const result = agentResult.parse(await handler(event, { awsRequestId: "req-1" }));
