@@ -22,7 +22,7 @@ import { clusterConfig } from "./cluster-config";
 import { assessMigration } from "./assessment";
 import { clusterFacts, listClusters, serverlessInventory } from "./redshift";
 import { HELP_TOPICS, responseText } from "./render";
-import { converseWithTools, type ConverseClient, type ModelSettings } from "./model";
+import { converseWithTools, type Converse, type ModelSettings } from "./model";
 
 export interface AgentDeps {
   /** The function's own region: used when a request names none. */
@@ -30,7 +30,7 @@ export interface AgentDeps {
   readonly redshift: (region: string) => RedshiftClient;
   readonly serverless: (region: string) => RedshiftServerlessClient;
   /** Set when a Bedrock model reads free text. */
-  readonly model?: { readonly client: ConverseClient; readonly settings: ModelSettings };
+  readonly model?: { readonly converse: Converse; readonly settings: ModelSettings };
   readonly onModelFallback?: (reason: string) => void;
 }
 
@@ -97,7 +97,7 @@ async function parsedAnswer(message: string, deps: AgentDeps, notes: readonly st
 /** Free text: the model when one is configured (falling back to the parser with a note), else the parser. */
 export async function answerMessage(message: string, deps: AgentDeps): Promise<AgentResponse> {
   if (!deps.model) return parsedAnswer(message, deps, []);
-  const outcome = await converseWithTools(message, deps.model.settings, deps.model.client, deps.defaultRegion, (request) => runAction(request, deps));
+  const outcome = await converseWithTools(message, deps.model.settings, deps.model.converse, deps.defaultRegion, (request) => runAction(request, deps));
   if (outcome.kind === "failed") {
     deps.onModelFallback?.(outcome.reason);
     return parsedAnswer(message, deps, [`The model could not answer (${outcome.reason}); the built-in parser read your message instead.`]);

@@ -4,28 +4,22 @@
  * a bug becomes a Lambda function error whose message carries the request id and no stack.
  */
 import { Logger } from "@aws-lambda-powertools/logger";
-import { RedshiftClient } from "@aws-sdk/client-redshift";
-import { RedshiftServerlessClient } from "@aws-sdk/client-redshift-serverless";
-import { BedrockRuntimeClient } from "@aws-sdk/client-bedrock-runtime";
 import { agentEnv, METRIC_NAMES, METRICS_NAMESPACE, METRICS_SERVICE } from "../shared/contracts/redshift-agent";
 import { parseEnv } from "../shared/platform/env";
-import { awsClient, regionalClients } from "../shared/platform/aws-clients";
 import { createMetrics, MetricUnit } from "../shared/platform/metrics";
 import { invokeAgent, type AgentDeps } from "./agent";
+import { bedrockConverse, redshiftClients, serverlessClients } from "./clients";
 
 const env = parseEnv(agentEnv);
 const logger = new Logger({ serviceName: METRICS_SERVICE });
 const metrics = createMetrics({ namespace: METRICS_NAMESPACE, service: METRICS_SERVICE });
-const model = env.BEDROCK_MODEL_ID ? { id: env.BEDROCK_MODEL_ID, client: awsClient((c) => new BedrockRuntimeClient(c), env.AWS_REGION) } : undefined;
+const { BEDROCK_MODEL_ID: modelId, BEDROCK_MAX_TOOL_CALLS: maxToolCalls, BEDROCK_MAX_TOKENS: maxTokens, BEDROCK_TOKEN_BUDGET: tokenBudget } = env;
 
 const deps: AgentDeps = {
   defaultRegion: env.AWS_REGION,
-  redshift: regionalClients((c) => new RedshiftClient(c), { maxClients: 8 }),
-  serverless: regionalClients((c) => new RedshiftServerlessClient(c), { maxClients: 8 }),
-  model: model && {
-    client: model.client,
-    settings: { modelId: model.id, maxToolCalls: env.BEDROCK_MAX_TOOL_CALLS, maxTokens: env.BEDROCK_MAX_TOKENS, tokenBudget: env.BEDROCK_TOKEN_BUDGET },
-  },
+  redshift: redshiftClients(),
+  serverless: serverlessClients(),
+  model: modelId ? { converse: bedrockConverse(env.AWS_REGION), settings: { modelId, maxToolCalls, maxTokens, tokenBudget } } : undefined,
   onModelFallback: (reason) => {
     logger.warn("model fallback", { reason });
     metrics.addMetric(METRIC_NAMES.modelFallback, MetricUnit.Count, 1);

@@ -3,7 +3,7 @@
  * tools. The loop is bounded by a number of tool calls and a token budget; a failure of the model
  * is reported, never hidden, so the caller can fall back to the deterministic parser.
  */
-import { ConverseCommand, type ContentBlock, type ConverseCommandOutput, type Message, type Tool, type ToolResultBlock } from "@aws-sdk/client-bedrock-runtime";
+import type { ContentBlock, ConverseCommandInput, ConverseCommandOutput, Message, Tool, ToolResultBlock } from "@aws-sdk/client-bedrock-runtime";
 import { actionRequest, type ActionRequest, type AgentData } from "../shared/contracts/redshift-agent";
 import { awsErrorCode } from "../shared/platform/errors";
 import { AgentFailure } from "./failure";
@@ -15,10 +15,8 @@ export interface ModelSettings {
   readonly tokenBudget: number;
 }
 
-/** The one thing the loop needs from BedrockRuntimeClient. */
-export interface ConverseClient {
-  send(command: ConverseCommand): Promise<ConverseCommandOutput>;
-}
+/** One Converse call (BedrockRuntimeClient.send(new ConverseCommand(input))). */
+export type Converse = (input: ConverseCommandInput) => Promise<ConverseCommandOutput>;
 
 export type ModelOutcome =
   | { readonly kind: "answer"; readonly text: string; readonly data?: AgentData; readonly notes: string[] }
@@ -72,7 +70,7 @@ function errorResult(toolUseId: string | undefined, text: string): ContentBlock 
 export async function converseWithTools(
   message: string,
   settings: ModelSettings,
-  client: ConverseClient,
+  converse: Converse,
   defaultRegion: string,
   runTool: (request: ActionRequest) => Promise<AgentData>,
 ): Promise<ModelOutcome> {
@@ -85,15 +83,13 @@ export async function converseWithTools(
   for (;;) {
     let out: ConverseCommandOutput;
     try {
-      out = await client.send(
-        new ConverseCommand({
-          modelId: settings.modelId,
-          system: [{ text: systemPrompt(defaultRegion) }],
-          messages: [...messages], // a snapshot: the conversation grows after the call
-          toolConfig: { tools: TOOLS, toolChoice: { auto: {} } },
-          inferenceConfig: { maxTokens: settings.maxTokens, temperature: 0 },
-        }),
-      );
+      out = await converse({
+        modelId: settings.modelId,
+        system: [{ text: systemPrompt(defaultRegion) }],
+        messages: [...messages], // a snapshot: the conversation grows after the call
+        toolConfig: { tools: TOOLS, toolChoice: { auto: {} } },
+        inferenceConfig: { maxTokens: settings.maxTokens, temperature: 0 },
+      });
     } catch (error) {
       return { kind: "failed", reason: `${awsErrorCode(error)}: ${(error as Error).message}`.slice(0, 300) };
     }

@@ -16,7 +16,7 @@ import {
   type RedshiftClient,
   type SnapshotSchedule,
 } from "@aws-sdk/client-redshift";
-import { paginateListNamespaces, paginateListWorkgroups, type RedshiftServerlessClient } from "@aws-sdk/client-redshift-serverless";
+import type { RedshiftServerlessClient } from "@aws-sdk/client-redshift-serverless";
 import { AgentFailure, awsCall } from "./failure";
 
 const REDSHIFT = "Redshift";
@@ -91,6 +91,8 @@ export interface ServerlessInventory {
 
 /** The Serverless namespaces and workgroups already in the region, all pages. */
 export async function serverlessInventory(client: RedshiftServerlessClient): Promise<ServerlessInventory> {
+  // Loaded on first use, like the client (see handler.ts): only assessments need it.
+  const { paginateListNamespaces, paginateListWorkgroups } = require("@aws-sdk/client-redshift-serverless") as typeof import("@aws-sdk/client-redshift-serverless");
   const [namespaces, workgroups] = await Promise.all([
     awsCall("Redshift Serverless", "ListNamespaces", async () => {
       const names: string[] = [];
