@@ -15,13 +15,12 @@ import {
   type AccessKeyMetadata,
   type IAMClient,
 } from "@aws-sdk/client-iam";
-import { awsErrorCode } from "../../../functions/shared/platform/errors";
+import { PlatformError, awsErrorCode } from "../../../functions/shared/platform/errors";
 
 /** A refusal or failure the user can act on; the CLI prints the message and exits 1. */
-export class AccessError extends Error {
+export class AccessError extends PlatformError {
   constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = "AccessError";
+    super("AccessError", message, options);
   }
 }
 
