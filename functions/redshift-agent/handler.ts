@@ -28,8 +28,12 @@ const deps: AgentDeps = {
 };
 
 export const handler = async (event: unknown, context: { awsRequestId?: string } = {}) => {
+  const started = performance.now();
   try {
-    return await invokeAgent(event, deps);
+    const answer = await invokeAgent(event, deps);
+    const outcome = "error" in answer ? { error: answer.error.code } : { intent: answer.data.intent };
+    logger.info("invocation", { requestId: context.awsRequestId, ...outcome, durationMs: Math.round(performance.now() - started) });
+    return answer;
   } catch (error) {
     logger.error("unexpected error", { requestId: context.awsRequestId, error: error as Error });
     const failure = new Error(`The agent failed unexpectedly; quote request id ${context.awsRequestId ?? "unknown"} when reporting it.`);
