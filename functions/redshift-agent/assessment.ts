@@ -81,12 +81,17 @@ export function assessMigration(config: ClusterConfig, inventory?: ServerlessInv
   } else if (network.subnets.length > 0) {
     carriesOver.push(`VPC ${network.vpcId ?? ""} and its ${network.subnets.length} subnets in ${zones.size} Availability Zones (use them for the workgroup).`.replace("  ", " "));
   }
+  if (!network.vpcId || network.classicSecurityGroups.length > 0) {
+    needs.push(item("Network", "high", `The cluster runs outside a VPC (EC2-Classic security groups ${network.classicSecurityGroups.join(", ") || "none"}); Serverless workgroups run only in a VPC.`, "Choose a VPC with subnets in three Availability Zones and security groups for the workgroup."));
+  }
   if (network.securityGroups.length > 0) carriesOver.push(`Security groups ${network.securityGroups.map((g) => g.id).join(", ")} (attach them to the workgroup).`);
   if (network.enhancedVpcRouting) carriesOver.push("Enhanced VPC routing (turn it on for the workgroup).");
   if (network.elasticIp) needs.push(item("Elastic IP", "medium", `The cluster uses Elastic IP ${network.elasticIp}; Serverless workgroups have no Elastic IP.`, "Point clients at the workgroup endpoint."));
 
   // Encryption.
-  if (!config.encryption.encrypted) {
+  if (config.encryption.hsmConfiguration) {
+    needs.push(item("HSM encryption", "high", `The cluster's keys are in an HSM (${config.encryption.hsmConfiguration}); Serverless namespaces support KMS keys only.`, "Move the cluster to KMS encryption before taking the migration snapshot."));
+  } else if (!config.encryption.encrypted) {
     needs.push(item("Encryption", "medium", "The cluster is not encrypted; a Serverless namespace always is.", "Choose a customer-managed KMS key for the namespace before restoring the snapshot."));
   } else {
     carriesOver.push(config.encryption.kmsKeyId ? `Encryption with KMS key ${config.encryption.kmsKeyId} (set it as the namespace's key).` : "Encryption (the namespace is encrypted).");

@@ -61,12 +61,14 @@ export const clusterConfig = z.object({
   nodeType: z.string(),
   numberOfNodes: z.number(),
   clusterVersion: z.string().optional(),
-  encryption: z.object({ encrypted: z.boolean(), kmsKeyId: z.string().optional() }),
+  encryption: z.object({ encrypted: z.boolean(), kmsKeyId: z.string().optional(), hsmConfiguration: z.string().optional() }),
   network: z.object({
     vpcId: z.string().optional(),
     subnetGroup: z.string().optional(),
     subnets: z.array(z.object({ subnetId: z.string(), availabilityZone: z.string().optional() })),
     securityGroups: z.array(z.object({ id: z.string(), status: z.string().optional() })),
+    /** EC2-Classic cluster security groups (outside a VPC). */
+    classicSecurityGroups: z.array(z.string()),
     enhancedVpcRouting: z.boolean(),
     publiclyAccessible: z.boolean(),
     elasticIp: z.string().optional(),

@@ -74,6 +74,9 @@ export class RedshiftAgentClient {
       if (code === "AccessDeniedException" || code === "AccessDenied") {
         throw new RedshiftAgentError("AccessDenied", `You may not invoke ${name}: ask an administrator to add you to the agent's users group (redshift-agent access add <you>).`, { cause: error });
       }
+      const message = (error as Error).message ?? "";
+      if (/Region is missing/i.test(message)) throw new RedshiftAgentError("InvokeFailed", `No AWS region to find ${name} in: set AWS_REGION or pass --agent-region.`, { cause: error });
+      if (/Could not load credentials/i.test(message)) throw new RedshiftAgentError("InvokeFailed", `No AWS credentials: set AWS_PROFILE or sign in (aws sso login) before invoking ${name}.`, { cause: error });
       if (code === "ResourceNotFoundException") throw new RedshiftAgentError("InvokeFailed", `There is no function ${name} in this account and region: check --env and --agent-region.`, { cause: error });
       throw new RedshiftAgentError("InvokeFailed", `Invoking ${name} failed (${code}): ${(error as Error).message}`, { cause: error });
     }
