@@ -1,5 +1,5 @@
 import { Construct } from "constructs";
-import { agentFunctionName, METRICS_SERVICE, type AgentEnvName } from "../../functions/shared/contracts/redshift-agent";
+import { agentFunctionName, METRIC_NAMES, METRICS_NAMESPACE, METRICS_SERVICE, type AgentEnvName } from "../../functions/shared/contracts/redshift-agent";
 import { version } from "../../package.json";
 import type { AppConfig } from "../config";
 import { NodeFunction } from "../constructs/node-function";
@@ -95,5 +95,16 @@ export class AgentFunction extends Construct {
       statistic: "Maximum",
       threshold: Math.round(settings.timeoutSeconds * 1000 * 0.8),
     });
+    if (settings.bedrockModelId) {
+      new Alarm(this, "model-fallback", {
+        name: `${name}-model-fallback`,
+        description: "The Bedrock model failed and the deterministic parser answered instead (model access, quota or an unusable answer).",
+        topic: alarmTopic,
+        namespace: METRICS_NAMESPACE,
+        metricName: METRIC_NAMES.modelFallback,
+        // Powertools Metrics adds the service dimension to every metric.
+        dimensions: { service: METRICS_SERVICE },
+      });
+    }
   }
 }

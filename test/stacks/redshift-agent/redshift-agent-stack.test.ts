@@ -101,6 +101,9 @@ describe("redshift-agent stack", () => {
     expect(alarms.map((a) => a.metric_name).sort()).to.deep.equal(["Duration", "Errors", "Throttles"]);
     expect(alarms.find((a) => a.metric_name === "Duration")).to.include({ statistic: "Maximum", threshold: 48000 });
     for (const a of alarms) expect(a.dimensions).to.deep.equal({ FunctionName: "redshift-migration-agent-dev" });
+    // With a model, fallbacks to the parser alarm too.
+    const fallback = resources(withEverything, "aws_cloudwatch_metric_alarm").find((a) => a.metric_name === "ModelFallback");
+    expect(fallback).to.deep.include({ namespace: "RedshiftAgent", dimensions: { service: "redshift-migration-agent" } });
   });
 
   it("records invocations with CloudTrail data events into a private, encrypted, expiring bucket only when asked", () => {
