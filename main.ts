@@ -8,7 +8,7 @@ import { CspmStack } from "./stacks/cspm-stack";
 import { RoleVendingStack } from "./stacks/role-vending-stack";
 import { CredentialsStack } from "./stacks/credentials-stack";
 import { AuroraIamStack } from "./stacks/aurora-iam-stack";
-import { RedshiftAgentStack } from "./stacks/redshift-agent-stack";
+import { RedshiftAgentStack } from "./stacks/redshift-agent/redshift-agent-stack";
 import { applyGuardrails, GuardrailsError } from "./stacks/rules/guardrails";
 
 /** One stack per subsystem; `npm run check:iac` builds the same list for every environment. */

@@ -9,7 +9,7 @@ const common = {
   roleVending: { maxSessionHours: 36, cleanupSchedule: "rate(15 minutes)" },
   credentials: { rotationDays: 30 },
   auroraIam: { databaseName: "platform" },
-  redshiftAgent: { allowedUsers: [] as string[] },
+  redshiftAgent: { allowedUsers: [] as string[], reservedConcurrency: 5, timeoutSeconds: 60 },
 };
 
 export const SETTINGS: RawSettings = {
@@ -33,6 +33,7 @@ export const SETTINGS: RawSettings = {
     accountId: "222222222222",
     namePrefix: "csp-staging",
     logRetentionDays: 90,
+    redshiftAgent: { ...common.redshiftAgent, cloudTrailDataEvents: { retentionDays: 90 } },
     cspm: {
       auditSchedule: "rate(12 hours)",
       auditRegions: ["eu-west-1", "eu-central-1"],
@@ -46,6 +47,7 @@ export const SETTINGS: RawSettings = {
     accountId: "333333333333",
     namePrefix: "csp-prod",
     logRetentionDays: 365,
+    redshiftAgent: { ...common.redshiftAgent, reservedConcurrency: 10, cloudTrailDataEvents: { retentionDays: 365 } },
     alarmEmail: "security-alerts@example.com",
     cspm: {
       auditSchedule: "rate(6 hours)",

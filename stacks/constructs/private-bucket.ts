@@ -1,4 +1,5 @@
 import { Construct } from "constructs";
+import { Lazy } from "cdktf";
 import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
 import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
 import { S3BucketOwnershipControls } from "@cdktf/provider-aws/lib/s3-bucket-ownership-controls";
@@ -7,7 +8,7 @@ import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versionin
 import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
 import { S3BucketLoggingA } from "@cdktf/provider-aws/lib/s3-bucket-logging";
 import { S3BucketLifecycleConfiguration } from "@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration";
-import { policyDocument } from "./policy-document";
+import { policyDocument, type PolicyStatement } from "./policy-document";
 import type { SecureKmsKey } from "./kms-key";
 
 /** Tag stating why a bucket has no server access logs (read by the s3-bucket-access-logged guardrail). */
@@ -25,6 +26,8 @@ export interface PrivateBucketProps {
   readonly noAccessLogsReason?: string;
   /** Noncurrent object versions are deleted this many days after they stop being current. @default 90 */
   readonly noncurrentVersionExpirationDays?: number;
+  /** Current objects are deleted this many days after they were written (e.g. a retention period). @default kept */
+  readonly expirationDays?: number;
   /** @default false: a bucket holding data is never destroyed with its objects */
   readonly forceDestroy?: boolean;
 }
@@ -38,6 +41,9 @@ export class PrivateBucket extends Construct {
   readonly bucket: S3Bucket;
   readonly arn: string;
   readonly name: string;
+  /** The bucket's one policy; depend on it when a service must be allowed in before it writes. */
+  readonly policy: S3BucketPolicy;
+  private readonly statements: PolicyStatement[];
 
   constructor(scope: Construct, id: string, props: PrivateBucketProps) {
     super(scope, id);
@@ -61,29 +67,33 @@ export class PrivateBucket extends Construct {
       rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: props.kmsKey.arn }, bucketKeyEnabled: true }],
     });
     new S3BucketVersioningA(this, "versioning", { bucket: this.bucket.id, versioningConfiguration: { status: "Enabled" } });
-    new S3BucketPolicy(this, "policy", {
+    this.statements = [
+      {
+        Sid: "DenyInsecureTransport",
+        Effect: "Deny",
+        Principal: "*",
+        Action: "s3:*",
+        Resource: [this.bucket.arn, `${this.bucket.arn}/*`],
+        Condition: { Bool: { "aws:SecureTransport": "false" } },
+      },
+    ];
+    this.policy = new S3BucketPolicy(this, "policy", {
       bucket: this.bucket.id,
-      policy: policyDocument([
-        {
-          Sid: "DenyInsecureTransport",
-          Effect: "Deny",
-          Principal: "*",
-          Action: "s3:*",
-          Resource: [this.bucket.arn, `${this.bucket.arn}/*`],
-          Condition: { Bool: { "aws:SecureTransport": "false" } },
-        },
-      ]),
+      // Rendered at synth time so that statements added after construction land in the one policy.
+      policy: Lazy.stringValue({ produce: () => policyDocument(this.statements) }),
       // S3 rejects a policy change while the public access block is being applied.
       dependsOn: [publicAccessBlock],
     });
-    // Versioning keeps every overwrite: expire old versions and abandoned uploads so they are not kept forever.
+    // Versioning keeps every overwrite: expire old versions and abandoned uploads so they are not
+    // kept forever. The bucket's one lifecycle configuration (a second one would overwrite it).
     new S3BucketLifecycleConfiguration(this, "lifecycle", {
       bucket: this.bucket.id,
       rule: [
         {
-          id: "expire-noncurrent-versions-and-incomplete-uploads",
+          id: props.expirationDays ? "expire-objects-noncurrent-versions-and-incomplete-uploads" : "expire-noncurrent-versions-and-incomplete-uploads",
           status: "Enabled",
-          filter: [{}],
+          filter: [{ prefix: "" }],
+          ...(props.expirationDays ? { expiration: [{ days: props.expirationDays }] } : {}),
           noncurrentVersionExpiration: [{ noncurrentDays: props.noncurrentVersionExpirationDays ?? 90 }],
           abortIncompleteMultipartUpload: [{ daysAfterInitiation: 7 }],
         },
@@ -92,5 +102,10 @@ export class PrivateBucket extends Construct {
     if (props.accessLogBucket) {
       new S3BucketLoggingA(this, "logging", { bucket: this.bucket.id, targetBucket: props.accessLogBucket, targetPrefix: `${props.bucketName}/` });
     }
+  }
+
+  /** Adds a statement to the bucket's one policy (a bucket has a single policy; a second resource would overwrite it). */
+  addToResourcePolicy(statement: PolicyStatement): void {
+    this.statements.push(statement);
   }
 }

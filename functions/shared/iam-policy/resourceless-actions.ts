@@ -45,6 +45,11 @@ export const RESOURCELESS_ACTIONS: readonly string[] = [
   // Discovery
   "ec2:Describe*",
   "rds:DescribeDBEngineVersions",
+  "redshift:DescribeClusters",
+  "redshift:DescribeClusterSubnetGroups",
+  "redshift:DescribeSnapshotSchedules",
+  "redshift-serverless:ListNamespaces",
+  "redshift-serverless:ListWorkgroups",
   "secretsmanager:ListSecrets",
   "secretsmanager:GetRandomPassword",
   "lambda:ListFunctions",
