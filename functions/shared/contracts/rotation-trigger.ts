@@ -1,0 +1,41 @@
+/**
+ * The manual rotation trigger: an SNS message naming a secret → RotateSecret, only for the secrets
+ * the credentials stack manages. Imports only zod.
+ */
+import { z } from "zod";
+
+/**
+ * The SNS message body: `{"secretId": "<name or ARN>"}` or just the name or ARN as plain text.
+ */
+export const triggerMessageSchema = z.union([
+  z.object({ secretId: z.string().min(1).max(2048) }).strict(),
+  z.string().regex(/^[\w/+=.@:-]{1,2048}$/).transform((secretId) => ({ secretId })),
+]);
+export type TriggerMessage = z.output<typeof triggerMessageSchema>;
+
+export const snsEventSchema = z.object({
+  Records: z
+    .array(z.object({ EventSource: z.literal("aws:sns"), Sns: z.object({ Message: z.string(), TopicArn: z.string(), MessageId: z.string() }) }))
+    .min(1),
+});
+export type SnsEvent = z.infer<typeof snsEventSchema>;
+
+/** Env var names, shared with the stack. */
+export const TRIGGER_ENV = { managedSecretArns: "MANAGED_SECRET_ARNS" } as const;
+
+export const triggerEnvSchema = z.object({
+  AWS_REGION: z.string().min(1),
+  /** Comma-separated ARNs of the secrets this stack manages. */
+  MANAGED_SECRET_ARNS: z
+    .string()
+    .min(1)
+    .transform((value) => value.split(",").map((arn) => arn.trim()).filter(Boolean)),
+  SECRETS_MANAGER_ENDPOINT: z.url().optional(),
+});
+
+export interface TriggerOutcome {
+  readonly messageId: string;
+  readonly secretId: string;
+  readonly status: "rotation-started" | "refused" | "failed";
+  readonly detail: string;
+}
