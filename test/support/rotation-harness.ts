@@ -38,7 +38,7 @@ function take(faults: Map<RotationStep, number>, step: RotationStep): boolean {
   return true;
 }
 
-export async function startRotationHarness(options: { engines?: EngineOptions; stepAttempts?: number } = {}): Promise<Harness> {
+export async function startRotationHarness(options: { engines?: EngineOptions; rotationAttempts?: number } = {}): Promise<Harness> {
   const logs: string[] = [];
   const faults = new Map<RotationStep, number>();
   const faultsAfter = new Map<RotationStep, number>();
@@ -67,7 +67,7 @@ export async function startRotationHarness(options: { engines?: EngineOptions; s
     };
   };
   const sm = await startSecretsManager({
-    stepAttempts: options.stepAttempts ?? 2,
+    rotationAttempts: options.rotationAttempts ?? 2,
     invoke: async (_arn, event) => {
       const parsed = rotationEventSchema.parse(event);
       const secrets: SecretStore = {

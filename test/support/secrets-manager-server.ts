@@ -3,7 +3,8 @@
  * client (pointed here through its `endpoint`) drives it, retries included. It behaves as the
  * service does where emulators have got it wrong:
  * - RotateSecret creates the AWSPENDING version with NO value, then invokes the rotation function
- *   for createSecret, setSecret, testSecret and finishSecret (each step retried, as the service does);
+ *   for createSecret, setSecret, testSecret and finishSecret; when a step fails, the whole rotation
+ *   runs again with the same token, as the service does;
  * - it refuses to start while AWSPENDING sits on a version that is not AWSCURRENT ("A previous
  *   rotation isn't complete. That rotation will be reattempted.");
  * - a label is on one version at a time: PutSecretValue and UpdateSecretVersionStage move it, and
@@ -64,6 +65,8 @@ export interface SecretsManagerStandIn {
   settled(): Promise<void>;
   /** The service re-attempting a failed rotation (same token), as it does after a failure. */
   reattempt(secretId: string): Promise<RotationRecord>;
+  /** How many times the service runs a failing rotation from createSecret again. */
+  setRotationAttempts(attempts: number): void;
   /** Answers the next `count` calls of `operation` with a 500 (the SDK retries those). */
   failNext(operation: string, count?: number): void;
   /** Test access to the raw state: versionId → {value, stages}. */
@@ -74,8 +77,8 @@ export interface SecretsManagerStandIn {
 export interface StandInOptions {
   /** How Secrets Manager invokes the rotation function (the test's real core or handler). */
   readonly invoke?: (functionArn: string, event: RotationInvocation) => Promise<unknown>;
-  /** Attempts per step before the rotation counts as failed. @default 2 */
-  readonly stepAttempts?: number;
+  /** Attempts of the whole rotation before it counts as failed. @default 2 */
+  readonly rotationAttempts?: number;
   readonly region?: string;
   readonly accountId?: string;
 }
@@ -96,6 +99,7 @@ export async function startSecretsManager(options: StandInOptions = {}): Promise
   const rotations: RotationRecord[] = [];
   const running = new Set<Promise<unknown>>();
   const faults = new Map<string, number>();
+  let rotationAttempts = options.rotationAttempts ?? 2;
 
   const find = (id: unknown): Secret => {
     if (typeof id !== "string") throw new ServiceError("InvalidParameterException", "SecretId is required.");
@@ -132,18 +136,21 @@ export async function startSecretsManager(options: StandInOptions = {}): Promise
     const invoke = options.invoke;
     try {
       if (!invoke || !secret.rotationLambdaArn) throw new Error("no rotation function");
-      for (const step of STEPS) {
-        const attempts = options.stepAttempts ?? 2;
-        for (let attempt = 1; ; attempt += 1) {
+      // "If any rotation step fails, Secrets Manager retries the entire rotation process": same token, from createSecret.
+      for (let attempt = 1; ; attempt += 1) {
+        let failure: unknown;
+        for (const step of STEPS) {
           try {
             await invoke(secret.rotationLambdaArn, { Step: step, SecretId: secret.arn, ClientRequestToken: token });
             record.steps.push({ step, ok: true });
-            break;
           } catch (error) {
             record.steps.push({ step, ok: false, error: (error as Error).message });
-            if (attempt >= attempts) throw error;
+            failure = error;
+            break;
           }
         }
+        if (failure === undefined) break;
+        if (attempt >= rotationAttempts) throw failure;
       }
       secret.lastRotated = new Date();
       Object.assign(record, { ok: true });
@@ -320,6 +327,9 @@ export async function startSecretsManager(options: StandInOptions = {}): Promise
       const token = withStage(secret, "AWSPENDING");
       if (!token) throw new Error(`No rotation of ${secretId} to reattempt.`);
       return track(runRotation(secret, token));
+    },
+    setRotationAttempts(attempts) {
+      rotationAttempts = attempts;
     },
     failNext(operation, count = 1) {
       faults.set(operation, (faults.get(operation) ?? 0) + count);

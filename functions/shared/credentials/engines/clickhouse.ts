@@ -9,7 +9,7 @@
  * AWSPENDING fallback covers it).
  */
 import { createHash } from "node:crypto";
-import { createClient, ClickHouseError, type ClickHouseClient } from "@clickhouse/client";
+import { createClient, ClickHouseError, ClickHouseLogLevel, type ClickHouseClient } from "@clickhouse/client";
 import type { ClickhouseSecret } from "../../contracts/database-secret";
 import { AuthenticationFailedError, redact, type DatabaseEngine } from "./engine";
 
@@ -68,6 +68,8 @@ function clientFor(secret: ClickhouseSecret, options: ClickhouseEngineOptions): 
     keep_alive: { enabled: false },
     tls: secret.ssl && options.ca ? { ca_cert: Buffer.from(options.ca) } : undefined,
     application: "secret-rotation",
+    // The client's own error log would repeat every failed statement; errors reach the caller instead.
+    log: { level: ClickHouseLogLevel.OFF },
   });
 }
 
