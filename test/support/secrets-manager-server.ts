@@ -10,6 +10,8 @@
  * - a label is on one version at a time: PutSecretValue and UpdateSecretVersionStage move it, and
  *   moving AWSCURRENT puts AWSPREVIOUS on the version it left; UpdateSecretVersionStage refuses to
  *   move a label without naming the version it is on;
+ * - RotateSecret with RotateImmediately=false runs only testSecret against a temporary AWSPENDING
+ *   version with no value, then removes it;
  * - GetSecretValue of a version without a value is ResourceNotFoundException.
  *
  *   const sm = await startSecretsManager({ invoke: (arn, event) => rotate(event, deps) });
@@ -259,8 +261,22 @@ export async function startSecretsManager(options: StandInOptions = {}): Promise
       // As the service does: an AWSPENDING version with no value exists before createSecret runs.
       secret.versions.set(token, { stages: new Set(), created: new Date() });
       attach(secret, "AWSPENDING", token);
-      if (input.RotateImmediately !== false) void track(runRotation(secret, token));
-      return { ARN: secret.arn, Name: secret.name, VersionId: token };
+      if (input.RotateImmediately !== false) {
+        void track(runRotation(secret, token));
+        return { ARN: secret.arn, Name: secret.name, VersionId: token };
+      }
+      // Not immediately: the service checks the configuration by running only testSecret against a
+      // temporary AWSPENDING version, then removes it.
+      return (async () => {
+        try {
+          if (options.invoke) await options.invoke(secret.rotationLambdaArn!, { Step: "testSecret", SecretId: secret.arn, ClientRequestToken: token });
+        } catch (error) {
+          throw new ServiceError("InvalidRequestException", `The rotation function's testSecret failed: ${(error as Error).message}`);
+        } finally {
+          secret.versions.delete(token);
+        }
+        return { ARN: secret.arn, Name: secret.name };
+      })();
     },
     PutResourcePolicy(input) {
       const secret = find(input.SecretId);
@@ -301,13 +317,15 @@ export async function startSecretsManager(options: StandInOptions = {}): Promise
         answer(res, 500, { __type: "InternalServiceError", message: "Injected service error." }, "InternalServiceError");
         return;
       }
-      try {
-        const input = JSON.parse(Buffer.concat(chunks).toString("utf8") || "{}") as Record<string, unknown>;
-        answer(res, 200, handler(input) ?? {});
-      } catch (error) {
-        if (error instanceof ServiceError) answer(res, error.status, { __type: error.type, message: error.message }, error.type);
-        else answer(res, 500, { __type: "InternalServiceError", message: (error as Error).message }, "InternalServiceError");
-      }
+      void (async () => {
+        try {
+          const input = JSON.parse(Buffer.concat(chunks).toString("utf8") || "{}") as Record<string, unknown>;
+          answer(res, 200, (await handler(input)) ?? {});
+        } catch (error) {
+          if (error instanceof ServiceError) answer(res, error.status, { __type: error.type, message: error.message }, error.type);
+          else answer(res, 500, { __type: "InternalServiceError", message: (error as Error).message }, "InternalServiceError");
+        }
+      })();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
