@@ -6,6 +6,7 @@
 import {
   DescribeSecretCommand,
   GetRandomPasswordCommand,
+  GetResourcePolicyCommand,
   GetSecretValueCommand,
   ListSecretVersionIdsCommand,
   PutSecretValueCommand,
@@ -42,6 +43,9 @@ export interface SecretStore {
   /** The value of one version (by id and/or stage); undefined when that version has no value or does not exist. */
   getValue(secretId: string, selector: { readonly versionId?: string; readonly stage?: string }): Promise<string | undefined>;
   putPending(secretId: string, token: string, value: string): Promise<void>;
+  /** A new AWSCURRENT version (setup-credentials); the service moves AWSPREVIOUS. */
+  putCurrent(secretId: string, value: string): Promise<{ readonly versionId?: string }>;
+  resourcePolicy(secretId: string): Promise<string | undefined>;
   /** Moves `stage` onto `toVersionId` (and off `fromVersionId`); with no `toVersionId`, only removes it. */
   moveStage(secretId: string, stage: string, move: { readonly toVersionId?: string; readonly fromVersionId?: string }): Promise<void>;
   listVersions(secretId: string): Promise<SecretVersion[]>;
@@ -93,6 +97,14 @@ export function secretStore(client: SecretsManagerClient): SecretStore {
     },
     async putPending(secretId, token, value) {
       await client.send(new PutSecretValueCommand({ SecretId: secretId, ClientRequestToken: token, SecretString: value, VersionStages: ["AWSPENDING"] }));
+    },
+    async putCurrent(secretId, value) {
+      const out = await client.send(new PutSecretValueCommand({ SecretId: secretId, SecretString: value, VersionStages: ["AWSCURRENT"] }));
+      return { versionId: out.VersionId };
+    },
+    async resourcePolicy(secretId) {
+      const out = await client.send(new GetResourcePolicyCommand({ SecretId: secretId }));
+      return out.ResourcePolicy ?? undefined;
     },
     async moveStage(secretId, stage, move) {
       await client.send(new UpdateSecretVersionStageCommand({ SecretId: secretId, VersionStage: stage, MoveToVersionId: move.toVersionId, RemoveFromVersionId: move.fromVersionId }));
