@@ -86,22 +86,36 @@ export class CredentialManager {
   }
 
   /**
-   * Runs `operation` with the current credentials. When the database rejects them, refreshes once:
-   * a newer AWSCURRENT if the secret changed, otherwise AWSPENDING if a rotation is under way.
+   * Runs `operation` with the current credentials. When the database rejects them, refreshes: a newer
+   * AWSCURRENT if the secret changed, otherwise AWSPENDING if a rotation is under way. Rotations can
+   * finish (or the next one start) between those two reads, so the pair is read at most twice, and
+   * each distinct password is tried once.
    */
   async withCredentials<T>(engine: Engine, environment: string, operation: (credentials: DatabaseSecret) => Promise<T>, isAuthFailure: AuthFailureTest): Promise<T> {
     const name = this.nameOf(engine, environment);
     const first = await this.getCredentials(engine, environment);
+    const tried = new Set([first.password]);
+    let lastError: unknown;
     try {
       return await operation(first);
     } catch (error) {
       if (!isAuthFailure(error)) throw error;
-      const refreshed = await this.read(name, STAGE.current, true);
-      if (refreshed && refreshed.password !== first.password) return operation(refreshed);
-      const pending = await this.read(name, STAGE.pending, true);
-      if (pending && pending.password !== first.password) return operation(pending);
-      throw new CredentialsError(`The database rejected the current credentials of ${name} (${first.username}@${first.host}) and no newer ones exist; check rotation-status.`, { cause: error });
+      lastError = error;
     }
+    for (let round = 0; round < 2; round += 1) {
+      for (const stage of [STAGE.current, STAGE.pending] as const) {
+        const candidate = await this.read(name, stage, true);
+        if (!candidate || tried.has(candidate.password)) continue;
+        tried.add(candidate.password);
+        try {
+          return await operation(candidate);
+        } catch (error) {
+          if (!isAuthFailure(error)) throw error;
+          lastError = error;
+        }
+      }
+    }
+    throw new CredentialsError(`The database rejected the current credentials of ${name} (${first.username}@${first.host}) and no newer ones work; check rotation-status.`, { cause: lastError });
   }
 
   /** Logs in with the current credentials and reports; never throws for a rejected login. */

@@ -3,7 +3,7 @@ import { Command } from "commander";
 import { defaultSecretName, ENGINES } from "../../../functions/shared/contracts/database-secret";
 import type { SecretStore } from "../../../functions/shared/credentials/secrets-manager";
 import { EXIT, fail, paint, runProgram, setExit, storeFor, withAwsOptions, type Io } from "../credentials/common";
-import { rotationStatus, type RotationStatus } from "./status";
+import { rotationStatus, type RotationStatus } from "../credentials/rotation-status";
 
 export interface StatusDeps {
   readonly io: Io;

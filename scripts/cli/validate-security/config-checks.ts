@@ -4,7 +4,7 @@
  * counts as a failure, never as a pass).
  */
 import type { SecretDescription, SecretStore } from "../../../functions/shared/credentials/secrets-manager";
-import { rotationStatus } from "../rotation-status/status";
+import { rotationStatus } from "../credentials/rotation-status";
 
 export type CheckStatus = "PASS" | "FAIL" | "NOT_AVAILABLE";
 

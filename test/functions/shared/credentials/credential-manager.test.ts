@@ -76,7 +76,7 @@ describe("credential manager", () => {
     );
     expect(result).to.equal("ok");
     expect(used).to.deep.equal(["Old-Pw-1", "New-Pw-1"]);
-    expect(s.reads).to.deep.equal(["avesa/postgres/dev|AWSCURRENT", "avesa/postgres/dev|AWSCURRENT"]);
+    expect(s.reads.slice(0, 2)).to.deep.equal(["avesa/postgres/dev|AWSCURRENT", "avesa/postgres/dev|AWSCURRENT"]);
   });
 
   it("tries AWSPENDING during a rotation, when only the pending password works", async () => {
@@ -90,7 +90,7 @@ describe("credential manager", () => {
     const s = source({ "avesa/postgres/dev|AWSCURRENT": secret("Old-Pw-1") });
     const manager = new CredentialManager({ secrets: s.store });
     const auth = await manager.withCredentials("postgres", "dev", () => Promise.reject(new AuthFailure()), isAuth).then(() => undefined, (e: Error) => e);
-    expect(auth?.message).to.equal("The database rejected the current credentials of avesa/postgres/dev (pipeline@db.internal) and no newer ones exist; check rotation-status.");
+    expect(auth?.message).to.equal("The database rejected the current credentials of avesa/postgres/dev (pipeline@db.internal) and no newer ones work; check rotation-status.");
     const network = new Error("ECONNREFUSED");
     const other = await manager.withCredentials("postgres", "dev", () => Promise.reject(network), isAuth).then(() => undefined, (e: Error) => e);
     expect(other).to.equal(network);
@@ -100,5 +100,25 @@ describe("credential manager", () => {
     const s = source({ "team/pg/staging|AWSCURRENT": secret("Pw-1") });
     const manager = new CredentialManager({ secrets: s.store, secretName: (engine, env) => `team/${engine === "postgres" ? "pg" : "ch"}/${env}` });
     expect((await manager.getCredentials("postgres", "staging")).password).to.equal("Pw-1");
+  });
+
+  it("reads again when a rotation finishes between reading AWSCURRENT and AWSPENDING", async () => {
+    const s = source({ "avesa/postgres/dev|AWSCURRENT": secret("Old-Pw-1") });
+    const manager = new CredentialManager({ secrets: s.store });
+    await manager.getCredentials("postgres", "dev");
+    // The database already has the next rotation's password; the secret only catches up after our first refresh.
+    const store = s.store;
+    let reads = 0;
+    const racing = new CredentialManager({
+      secrets: {
+        async getValue(id, selector) {
+          reads += 1;
+          if (reads === 3) s.values["avesa/postgres/dev|AWSCURRENT"] = secret("Next-Pw-1");
+          return store.getValue(id, selector);
+        },
+      },
+    });
+    const result = await racing.withCredentials("postgres", "dev", async (c) => (c.password === "Next-Pw-1" ? "ok" : Promise.reject(new AuthFailure())), isAuth);
+    expect(result).to.equal("ok");
   });
 });
