@@ -4,13 +4,14 @@
  * async retries and the failure destination see it; refusals are logged and not retried.
  */
 import { Logger } from "@aws-lambda-powertools/logger";
-import { snsEventSchema, triggerEnvSchema, type TriggerOutcome } from "../shared/contracts/rotation-trigger";
+import { managedSecretsEnvSchema } from "../shared/contracts/managed-secrets";
+import { snsEventSchema, type TriggerOutcome } from "../shared/contracts/rotation-trigger";
 import { parseEnv } from "../shared/platform/env";
 import { ValidationError } from "../shared/platform/errors";
 import { secretsManagerClient, secretStore } from "../shared/credentials/secrets-manager";
 import { handleTrigger } from "./trigger";
 
-const env = parseEnv(triggerEnvSchema);
+const env = parseEnv(managedSecretsEnvSchema);
 const logger = new Logger({ serviceName: "rotation-trigger" });
 const store = secretStore(secretsManagerClient({ region: env.AWS_REGION, endpoint: env.SECRETS_MANAGER_ENDPOINT }));
 

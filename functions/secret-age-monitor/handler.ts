@@ -3,13 +3,14 @@
  * a secret is older than its rotation window. An unreadable secret fails the run (error alarm).
  */
 import { Logger } from "@aws-lambda-powertools/logger";
-import { SECRET_AGE_METRICS, secretAgeEnvSchema, type SecretAge } from "../shared/contracts/secret-age";
+import { managedSecretsEnvSchema } from "../shared/contracts/managed-secrets";
+import { SECRET_AGE_METRICS, type SecretAge } from "../shared/contracts/secret-age";
 import { parseEnv } from "../shared/platform/env";
 import { createMetrics, MetricUnit } from "../shared/platform/metrics";
 import { secretsManagerClient, secretStore } from "../shared/credentials/secrets-manager";
 import { measureSecretAges } from "./ages";
 
-const env = parseEnv(secretAgeEnvSchema);
+const env = parseEnv(managedSecretsEnvSchema);
 const logger = new Logger({ serviceName: SECRET_AGE_METRICS.service });
 const store = secretStore(secretsManagerClient({ region: env.AWS_REGION, endpoint: env.SECRETS_MANAGER_ENDPOINT }));
 

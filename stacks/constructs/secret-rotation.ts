@@ -24,6 +24,15 @@ import { policyDocument, type PolicyStatement } from "./policy-document";
  */
 const GUARDED_ACTIONS = ["secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue", "secretsmanager:UpdateSecretVersionStage"];
 
+/**
+ * Encrypts a function's environment with the customer key (Lambda's `kms_key_arn`) and lets its role
+ * decrypt it through Lambda only. NodeFunction has no prop for it yet; when it gains one, use that.
+ */
+export function encryptEnvironment(fn: NodeFunction, kmsKey: SecureKmsKey, region: string): void {
+  fn.function.addOverride("kms_key_arn", kmsKey.arn);
+  fn.addToRolePolicy({ Sid: "DecryptOwnEnvironment", Effect: "Allow", Action: "kms:Decrypt", Resource: kmsKey.arn, Condition: { StringEquals: { "kms:ViaService": `lambda.${region}.amazonaws.com` } } });
+}
+
 export interface SecretRotationVpc {
   readonly subnetIds: readonly string[];
   /** The function's security groups; they must reach the databases (and the endpoint on 443). */
@@ -159,7 +168,7 @@ export class SecretRotation extends Construct {
       environment: { POWERTOOLS_SERVICE_NAME: "secret-rotation", NODE_EXTRA_CA_CERTS: "/var/runtime/ca-cert.pem" },
       // No failure destination: Secrets Manager invokes it synchronously and retries the rotation itself.
     });
-    this.function.function.addOverride("kms_key_arn", props.kmsKey.arn);
+    encryptEnvironment(this.function, props.kmsKey, region);
     // Filled by addSecret; the role policy is rendered at synth, when every secret is known.
     this.function.addToRolePolicy({
       Sid: "RotateOwnSecrets",
@@ -176,7 +185,6 @@ export class SecretRotation extends Construct {
       Resource: props.kmsKey.arn,
       Condition: { StringEquals: { "kms:ViaService": `secretsmanager.${region}.amazonaws.com` } },
     });
-    this.function.addToRolePolicy({ Sid: "DecryptOwnEnvironment", Effect: "Allow", Action: "kms:Decrypt", Resource: props.kmsKey.arn, Condition: { StringEquals: { "kms:ViaService": `lambda.${region}.amazonaws.com` } } });
 
     // Secrets Manager does not send a source ARN for rotation invocations; the account is what can be pinned.
     this.permission = new LambdaPermission(this, "invoke", {

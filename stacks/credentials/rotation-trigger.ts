@@ -4,12 +4,12 @@ import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
 import { SnsTopicPolicy } from "@cdktf/provider-aws/lib/sns-topic-policy";
 import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscription";
 import { Fn } from "cdktf";
-import { TRIGGER_ENV } from "../../functions/shared/contracts/rotation-trigger";
+import { MANAGED_SECRETS_ENV } from "../../functions/shared/contracts/managed-secrets";
 import { Alarm, type AlarmTopic } from "../constructs/alarm";
 import type { SecureKmsKey } from "../constructs/kms-key";
 import { NodeFunction } from "../constructs/node-function";
 import { policyDocument } from "../constructs/policy-document";
-import type { SecretRotation } from "../constructs/secret-rotation";
+import { encryptEnvironment, type SecretRotation } from "../constructs/secret-rotation";
 
 export interface RotationTriggerProps {
   readonly prefix: string;
@@ -54,12 +54,11 @@ export class RotationTrigger extends Construct {
       timeoutSeconds: 30,
       memorySize: 128,
       reservedConcurrency: props.reservedConcurrency,
-      environment: { POWERTOOLS_SERVICE_NAME: "rotation-trigger", [TRIGGER_ENV.managedSecretArns]: Fn.join(",", secretArns) },
+      environment: { POWERTOOLS_SERVICE_NAME: "rotation-trigger", [MANAGED_SECRETS_ENV.managedSecretArns]: Fn.join(",", secretArns) },
       // SNS invokes asynchronously: requests that still fail after Lambda's retries reach the alarm topic.
       onFailure: props.alarmTopic,
     });
-    this.function.function.addOverride("kms_key_arn", props.kmsKey.arn);
-    this.function.addToRolePolicy({ Sid: "DecryptOwnEnvironment", Effect: "Allow", Action: "kms:Decrypt", Resource: props.kmsKey.arn, Condition: { StringEquals: { "kms:ViaService": `lambda.${region}.amazonaws.com` } } });
+    encryptEnvironment(this.function, props.kmsKey, region);
     this.function.addToRolePolicy({
       Sid: "RotateManagedSecrets",
       Effect: "Allow",

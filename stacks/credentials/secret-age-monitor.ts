@@ -1,11 +1,12 @@
 import { Construct } from "constructs";
 import { Fn } from "cdktf";
-import { SECRET_AGE_ENV, SECRET_AGE_METRICS } from "../../functions/shared/contracts/secret-age";
+import { MANAGED_SECRETS_ENV } from "../../functions/shared/contracts/managed-secrets";
+import { SECRET_AGE_METRICS } from "../../functions/shared/contracts/secret-age";
 import { Alarm, type AlarmTopic } from "../constructs/alarm";
 import { EventTrigger } from "../constructs/event-trigger";
 import type { SecureKmsKey } from "../constructs/kms-key";
 import { NodeFunction } from "../constructs/node-function";
-import type { RotatedSecret } from "../constructs/secret-rotation";
+import { encryptEnvironment, type RotatedSecret } from "../constructs/secret-rotation";
 
 export interface SecretAgeMonitorProps {
   readonly prefix: string;
@@ -37,11 +38,10 @@ export class SecretAgeMonitor extends Construct {
       logRetentionDays: props.logRetentionDays,
       timeoutSeconds: 30,
       memorySize: 128,
-      environment: { POWERTOOLS_SERVICE_NAME: SECRET_AGE_METRICS.service, [SECRET_AGE_ENV.managedSecretArns]: Fn.join(",", props.secrets.map((s) => s.arn)) },
+      environment: { POWERTOOLS_SERVICE_NAME: SECRET_AGE_METRICS.service, [MANAGED_SECRETS_ENV.managedSecretArns]: Fn.join(",", props.secrets.map((s) => s.arn)) },
       onFailure: props.alarmTopic,
     });
-    this.function.function.addOverride("kms_key_arn", props.kmsKey.arn);
-    this.function.addToRolePolicy({ Sid: "DecryptOwnEnvironment", Effect: "Allow", Action: "kms:Decrypt", Resource: props.kmsKey.arn, Condition: { StringEquals: { "kms:ViaService": `lambda.${region}.amazonaws.com` } } });
+    encryptEnvironment(this.function, props.kmsKey, region);
     this.function.addToRolePolicy({ Sid: "DescribeManagedSecrets", Effect: "Allow", Action: "secretsmanager:DescribeSecret", Resource: props.secrets.map((s) => s.arn) });
     new EventTrigger(this, "schedule", { name: `${props.prefix}-secret-age`, description: "Measures secret ages every six hours", target: this.function, schedule: "rate(6 hours)" });
     Alarm.onFunctionErrors(this, "errors", this.function, props.alarmTopic, "The secret-age monitor could not read a secret's age; the age alarms are blind until it runs again.");

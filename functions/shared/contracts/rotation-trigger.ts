@@ -20,19 +20,6 @@ export const snsEventSchema = z.object({
 });
 export type SnsEvent = z.infer<typeof snsEventSchema>;
 
-/** Env var names, shared with the stack. */
-export const TRIGGER_ENV = { managedSecretArns: "MANAGED_SECRET_ARNS" } as const;
-
-export const triggerEnvSchema = z.object({
-  AWS_REGION: z.string().min(1),
-  /** Comma-separated ARNs of the secrets this stack manages. */
-  MANAGED_SECRET_ARNS: z
-    .string()
-    .min(1)
-    .transform((value) => value.split(",").map((arn) => arn.trim()).filter(Boolean)),
-  SECRETS_MANAGER_ENDPOINT: z.url().optional(),
-});
-
 export interface TriggerOutcome {
   readonly messageId: string;
   readonly secretId: string;

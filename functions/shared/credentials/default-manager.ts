@@ -3,7 +3,7 @@
  * `getCredentials(engine, env)`, `validate(engine, env)`, `getAwsCredentialsForService(service, env)`.
  */
 import { fromTemporaryCredentials } from "@aws-sdk/credential-providers";
-import type { AwsCredentialIdentityProvider } from "@smithy/types";
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@smithy/types";
 import type { DatabaseSecret, Engine } from "../contracts/database-secret";
 import { ConfigurationError } from "../platform/errors";
 import { CredentialManager, type ValidationReport } from "./credential-manager";
@@ -48,10 +48,15 @@ export function serviceRoleArn(service: string, environment: string, env: NodeJS
  * Temporary credentials of the environment's role for a service (STS AssumeRole, refreshed by the
  * SDK before they expire). Never access keys.
  */
-export function getAwsCredentialsForService(service: string, environment: string, options: { env?: NodeJS.ProcessEnv; sessionName?: string } = {}): AwsCredentialIdentityProvider {
+export function getAwsCredentialsForService(
+  service: string,
+  environment: string,
+  options: { env?: NodeJS.ProcessEnv; sessionName?: string; stsEndpoint?: string; sourceCredentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider } = {},
+): AwsCredentialIdentityProvider {
   const roleArn = serviceRoleArn(service, environment, options.env);
   return fromTemporaryCredentials({
     params: { RoleArn: roleArn, RoleSessionName: options.sessionName ?? `${service}-${environment}`.slice(0, 64), DurationSeconds: 3600 },
-    clientConfig: { region: region() },
+    masterCredentials: options.sourceCredentials,
+    clientConfig: { region: region(), endpoint: options.stsEndpoint },
   });
 }
