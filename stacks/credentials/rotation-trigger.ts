@@ -69,7 +69,6 @@ export class RotationTrigger extends Construct {
     // RotateSecret needs the caller to be allowed to invoke the rotation function too.
     this.function.addToRolePolicy({ Sid: "InvokeRotationFunction", Effect: "Allow", Action: "lambda:InvokeFunction", Resource: props.rotation.function.arn });
     props.rotation.admit(this.function.role.arn);
-    props.kmsKey.allowService("sns.amazonaws.com");
 
     new LambdaPermission(this, "invoke", {
       statementId: "SnsRotationTrigger",
