@@ -1,6 +1,8 @@
 import { expect } from "chai";
 import { Testing } from "cdktf";
 import { CredentialsStack } from "../../../stacks/credentials/credentials-stack";
+import { loadConfig } from "../../../stacks/config";
+import { SETTINGS } from "../../../stacks/settings";
 import { SECRET_AGE_METRICS } from "../../../functions/shared/contracts/secret-age";
 import { ensureBundles } from "../../support/bundles";
 import { resources, statements, synth, testConfig, type Resource, type Synthesized } from "../../support/synth";
@@ -129,5 +131,14 @@ describe("credentials stack", () => {
     expect(ingress).to.include({ referenced_security_group_id: "sg-0f", from_port: 443, to_port: 443 });
     const fn = resources(custom, "aws_lambda_function").find((f) => f.function_name === "csp-dev-credentials-secret-rotation")!;
     expect(fn.vpc_config.subnet_ids).to.deep.equal(["subnet-0a", "subnet-0b"]);
+  });
+
+  it("reads its settings with clear errors: 90 days by default, role ARNs and secret names checked", () => {
+    const settings = (credentials: Record<string, unknown>) => ({ ...SETTINGS, dev: { ...SETTINGS.dev, credentials } });
+    expect(loadConfig({ environment: "dev", settings: settings({}) }).credentials).to.deep.include({ rotationDays: 90, readerRoleArns: [], secretNames: {} });
+    expect(() => loadConfig({ environment: "dev", settings: settings({ readerRoleArns: ["proxy-role"] }) })).to.throw(
+      'Invalid setting environments.dev.credentials.readerRoleArns.0: expected an IAM role ARN such as arn:aws:iam::111111111111:role/app, got "proxy-role".',
+    );
+    expect(() => loadConfig({ environment: "dev", settings: settings({ secretNames: { mysql: "x" } }) })).to.throw("Unknown setting environments.dev.credentials.secretNames.mysql");
   });
 });
