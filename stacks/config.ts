@@ -17,6 +17,8 @@ const accountId = z.string().regex(/^\d{12}$/, { error: "a 12-digit AWS account 
 const scheduleExpression = z
   .string()
   .regex(/^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\(.+\))$/, { error: "an EventBridge schedule such as rate(1 day) or cron(0 3 * * ? *)" });
+const roleArn = z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/, { error: "an IAM role ARN such as arn:aws:iam::111111111111:role/app" });
+const secretName = z.string().regex(/^[\w/+=.@-]{1,512}$/, { error: "a Secrets Manager secret name (letters, digits, / _ + = . @ -)" });
 const vpc = z
   .object({
     subnetIds: z.array(z.string().regex(/^subnet-[0-9a-f]+$/, { error: "subnet ids such as subnet-0abc" })).min(1),
@@ -68,7 +70,27 @@ const environmentSettings = z
         cleanupSchedule: scheduleExpression,
       })
       .strict(),
-    credentials: z.object({ rotationDays: z.number().int().min(1).max(365) }).strict(),
+    credentials: z
+      .object({
+        /** Days between automatic rotations (Secrets Manager allows 1 to 1000; we cap at a year). */
+        rotationDays: z.number().int().min(1).max(365).default(90),
+        /** Secret names; default avesa/<engine>/<env>, as the pipeline's scripts expect. */
+        secretNames: z
+          .object({ clickhouse: secretName.optional(), postgres: secretName.optional() })
+          .strict()
+          .default({}),
+        /** Roles that may read the secrets' values (applications, an RDS Proxy). */
+        readerRoleArns: z.array(roleArn).max(20).default([]),
+        /** Roles besides the stack's operator role that may store, roll back and rotate them. */
+        operatorRoleArns: z.array(roleArn).max(20).default([]),
+        /** The admin secret PostgreSQL's alternating-users rotation logs in with (omit for single user). */
+        postgresMasterSecretArn: z.string().regex(/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/, { error: "a Secrets Manager secret ARN" }).optional(),
+        /** Private databases: the rotation function's VPC; with vpcId, a Secrets Manager interface endpoint too. */
+        vpc: vpc.extend({ vpcId: z.string().regex(/^vpc-[0-9a-f]+$/, { error: "a VPC id such as vpc-0abc" }).optional() }).optional(),
+        /** Caps concurrent rotations. Unset by default (reserving fails in accounts at the new-account quota of 10). */
+        reservedConcurrency: z.number().int().min(1).max(10).optional(),
+      })
+      .strict(),
     auroraIam: z.object({ databaseName: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, { error: "a PostgreSQL identifier" }) }).strict(),
     redshiftAgent: z
       .object({

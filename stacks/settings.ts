@@ -7,7 +7,7 @@ import type { RawSettings } from "./config";
 const common = {
   tags: { project: "cloud-security-platform", "managed-by": "cdktf" },
   roleVending: { maxSessionHours: 36, cleanupSchedule: "rate(15 minutes)" },
-  credentials: { rotationDays: 30 },
+  credentials: { rotationDays: 90 },
   auroraIam: { databaseName: "platform" },
   redshiftAgent: { allowedUsers: [] as string[], reservedConcurrency: 5, timeoutSeconds: 60 },
 };
