@@ -18,6 +18,8 @@ const accountId = z.string().regex(/^\d{12}$/, { error: "a 12-digit AWS account 
 const scheduleExpression = z
   .string()
   .regex(/^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\(.+\))$/, { error: "an EventBridge schedule such as rate(1 day) or cron(0 3 * * ? *)" });
+const roleArn = z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/, { error: "an IAM role ARN such as arn:aws:iam::111111111111:role/app" });
+const secretName = z.string().regex(/^[\w/+=.@-]{1,512}$/, { error: "a Secrets Manager secret name (letters, digits, / _ + = . @ -)" });
 const vpc = z
   .object({
     subnetIds: z.array(z.string().regex(/^subnet-[0-9a-f]+$/, { error: "subnet ids such as subnet-0abc" })).min(1),
@@ -100,15 +102,62 @@ const environmentSettings = z
         /** Projects a grant may name. */
         projects: z.array(projectId).min(1),
         apiThrottle: z.object({ rateLimit: z.number().positive().max(10000), burstLimit: z.number().int().positive().max(5000) }).strict().default({ rateLimit: 20, burstLimit: 40 }),
+        /** Caps the AssumeRole-event function. Unset by default (reserving fails in accounts at the new-account quota of 10). */
+        eventsReservedConcurrency: z.number().int().min(1).max(50).optional(),
       })
       .strict()
       .refine((r) => r.approvers.length > 0 || r.approverGroup !== undefined || Object.values(r.tiers).every((t) => t.approvals === 0), {
         error: "a tier needs approvals but neither approvers nor approverGroup is set",
         path: ["approvers"],
       }),
-    credentials: z.object({ rotationDays: z.number().int().min(1).max(365) }).strict(),
+    credentials: z
+      .object({
+        /** Days between automatic rotations (Secrets Manager allows 1 to 1000; we cap at a year). */
+        rotationDays: z.number().int().min(1).max(365).default(90),
+        /** Secret names; default avesa/<engine>/<env>, as the pipeline's scripts expect. */
+        secretNames: z
+          .object({ clickhouse: secretName.optional(), postgres: secretName.optional() })
+          .strict()
+          .default({}),
+        /** Roles that may read the secrets' values (applications, an RDS Proxy). */
+        readerRoleArns: z.array(roleArn).max(20).default([]),
+        /** Roles besides the stack's operator role that may store, roll back and rotate them. */
+        operatorRoleArns: z.array(roleArn).max(20).default([]),
+        /** The admin secret PostgreSQL's alternating-users rotation logs in with (omit for single user). */
+        postgresMasterSecretArn: z.string().regex(/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/, { error: "a Secrets Manager secret ARN" }).optional(),
+        /** Private databases: the rotation function's VPC; with vpcId, a Secrets Manager interface endpoint too. */
+        vpc: vpc.extend({ vpcId: z.string().regex(/^vpc-[0-9a-f]+$/, { error: "a VPC id such as vpc-0abc" }).optional() }).optional(),
+        /** Caps concurrent rotations. Unset by default (reserving fails in accounts at the new-account quota of 10). */
+        reservedConcurrency: z.number().int().min(1).max(10).optional(),
+      })
+      .strict(),
     auroraIam: z.object({ databaseName: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, { error: "a PostgreSQL identifier" }) }).strict(),
-    redshiftAgent: z.object({ allowedUsers: z.array(z.string().regex(/^[\w+=,.@-]{1,64}$/, { error: "IAM user names" })) }).strict(),
+    redshiftAgent: z
+      .object({
+        /** IAM users joined to RedshiftAgentUsers-<env> (non-exclusively: users added with the CLI stay). */
+        allowedUsers: z.array(z.string().regex(/^[\w+=,.@-]{1,64}$/, { error: "IAM user names" })).default([]),
+        /**
+         * A Bedrock model id, inference profile id or ARN: free text then goes to that model through the
+         * Converse API (the role may invoke only it). Unset: the deterministic parser reads free text.
+         */
+        bedrockModelId: z
+          .string()
+          .regex(/^(arn:aws[a-z-]*:bedrock:[a-z0-9-]+:\d{0,12}:(foundation-model|inference-profile|application-inference-profile)\/[\w.:/-]+|[a-z0-9-]+(\.[\w-]+)+(:\d+)?(:[\w]+)?)$/, {
+            error: "a Bedrock model id such as anthropic.claude-3-haiku-20240307-v1:0, an inference profile id such as us.anthropic.claude-3-haiku-20240307-v1:0, or its ARN",
+          })
+          .optional(),
+        /** Tool calls one model conversation may make. */
+        bedrockMaxToolCalls: z.number().int().min(1).max(20).default(4),
+        /** Record every invocation (who, when) as CloudTrail data events in an encrypted private bucket. */
+        cloudTrailDataEvents: z
+          .object({ retentionDays: z.number().int().min(1).max(3650).default(365) })
+          .strict()
+          .optional(),
+        /** Caps concurrent executions (needs an account Lambda quota above 10 + this). */
+        reservedConcurrency: z.number().int().min(1).max(100).default(5),
+        timeoutSeconds: z.number().int().min(10).max(900).default(60),
+      })
+      .strict(),
   })
   .strict();
 

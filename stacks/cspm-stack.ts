@@ -12,6 +12,7 @@ import { IamRestApi } from "./constructs/rest-api";
 import { Alarm } from "./constructs/alarm";
 import { serviceTrustPolicy } from "./constructs/policy-document";
 import { EventTrigger } from "./constructs/event-trigger";
+import { SecureQueue } from "./constructs/secure-queue";
 import { BUCKET_CHANGE_EVENTS } from "../functions/s3-auditor/change-events";
 import { METRICS_FUNCTION, METRICS_NAMESPACE } from "../functions/s3-auditor/metrics";
 
@@ -60,7 +61,7 @@ export class CspmStack extends PlatformStack {
       logRetentionDays,
       timeoutSeconds: 20,
       memorySize: 256,
-      environment: { POWERTOOLS_SERVICE_NAME: "kms-auditor", SERVICE_VERSION: version },
+      environment: { POWERTOOLS_SERVICE_NAME: "kms-auditor", SERVICE_VERSION: version, AUDIT_REGIONS: config.cspm.auditRegions.join(",") },
       // No failure destination: API Gateway invokes it synchronously, so one would never fire and
       // would only add sns:Publish and the topic key's data-key calls to a read-only role.
     });
@@ -134,7 +135,14 @@ export class CspmStack extends PlatformStack {
       onFailure: this.alarmTopic,
     });
     const auditor = this.s3Auditor;
-    auditor.addToRolePolicy({ Sid: "ReadBucketConfiguration", Effect: "Allow", Action: [...S3_AUDIT_ACTIONS], Resource: "*" });
+    // Only ListAllMyBuckets takes no resource; the bucket reads are granted on buckets, not on "*".
+    auditor.addToRolePolicy({ Sid: "ListBuckets", Effect: "Allow", Action: "s3:ListAllMyBuckets", Resource: "*" });
+    auditor.addToRolePolicy({
+      Sid: "ReadBucketConfiguration",
+      Effect: "Allow",
+      Action: S3_AUDIT_ACTIONS.filter((a) => a !== "s3:ListAllMyBuckets"),
+      Resource: `arn:${partition}:s3:::*`,
+    });
     auditor.addToRolePolicy({ Sid: "ReadAccountPublicAccessBlock", Effect: "Allow", Action: "s3:GetAccountPublicAccessBlock", Resource: "*" });
     auditor.addToRolePolicy({ Sid: "ResolveKeyAliases", Effect: "Allow", Action: "kms:ListAliases", Resource: "*" });
     auditor.addToRolePolicy({
@@ -160,11 +168,23 @@ export class CspmStack extends PlatformStack {
     // execute-api:Invoke on exactly the KMS audit routes, through the API's own managed policy.
     new IamRolePolicyAttachment(this, "s3-auditor-invokes-kms-audit-api", { role: auditor.role.name, policyArn: this.kmsAuditApi.invokePolicy.arn });
 
+    // Audit events EventBridge could not deliver; the alarm says when one lands here.
+    const eventDlq = new SecureQueue(this, "event-dlq", { name: `${this.prefix}-undelivered-events`, kmsKey: this.kmsKey });
+    new Alarm(this, "event-dlq-messages", {
+      name: `${this.prefix}-undelivered-events`,
+      description: "EventBridge could not deliver an audit event to the S3 auditor; it is kept in the queue for 14 days.",
+      topic: this.alarmTopic,
+      namespace: "AWS/SQS",
+      metricName: "ApproximateNumberOfMessagesVisible",
+      dimensions: { QueueName: eventDlq.name },
+      statistic: "Maximum",
+    });
     new EventTrigger(this, "scheduled-audit", {
       name: `${this.prefix}-scheduled-audit`,
       description: "Full S3 audit of the configured regions",
       target: auditor,
       schedule: config.cspm.auditSchedule,
+      deadLetterQueue: eventDlq,
     });
     new EventTrigger(this, "bucket-change-audit", {
       name: `${this.prefix}-bucket-change-audit`,
@@ -176,6 +196,7 @@ export class CspmStack extends PlatformStack {
         // A call that failed changed nothing: no audit (and no way to trigger runs by spamming denied calls).
         detail: { eventSource: ["s3.amazonaws.com"], eventName: [...BUCKET_CHANGE_EVENTS], errorCode: [{ exists: false }] },
       },
+      deadLetterQueue: eventDlq,
     });
 
     Alarm.onFunctionErrors(this, "s3-auditor-errors", auditor, this.alarmTopic, "The S3 auditor failed (unhandled error or timeout).");

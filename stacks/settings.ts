@@ -24,9 +24,9 @@ const common = {
     allowedCidrs: ["203.0.113.0/24"],
     projects: ["platform"],
   },
-  credentials: { rotationDays: 30 },
+  credentials: { rotationDays: 90 },
   auroraIam: { databaseName: "platform" },
-  redshiftAgent: { allowedUsers: [] as string[] },
+  redshiftAgent: { allowedUsers: [] as string[], reservedConcurrency: 5, timeoutSeconds: 60 },
 };
 
 export const SETTINGS: RawSettings = {
@@ -50,6 +50,7 @@ export const SETTINGS: RawSettings = {
     accountId: "222222222222",
     namePrefix: "csp-staging",
     logRetentionDays: 90,
+    redshiftAgent: { ...common.redshiftAgent, cloudTrailDataEvents: { retentionDays: 90 } },
     cspm: {
       auditSchedule: "rate(12 hours)",
       auditRegions: ["eu-west-1", "eu-central-1"],
@@ -63,6 +64,9 @@ export const SETTINGS: RawSettings = {
     accountId: "333333333333",
     namePrefix: "csp-prod",
     logRetentionDays: 365,
+    redshiftAgent: { ...common.redshiftAgent, reservedConcurrency: 10, cloudTrailDataEvents: { retentionDays: 365 } },
+    roleVending: { ...common.roleVending, eventsReservedConcurrency: 5 },
+    credentials: { ...common.credentials, reservedConcurrency: 2 },
     alarmEmail: "security-alerts@example.com",
     cspm: {
       auditSchedule: "rate(6 hours)",

@@ -15,7 +15,8 @@ import { IamPolicy } from "@cdktf/provider-aws/lib/iam-policy";
 import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
 import { ROUTES } from "../../functions/shared/contracts/role-vending-api";
 import { policyDocument } from "../constructs/policy-document";
-import { ACCESS_LOG_FORMAT } from "../constructs/rest-api";
+import { ACCESS_LOG_FORMAT, GATEWAY_RESPONSES, gatewayErrorTemplate } from "../constructs/rest-api";
+import { ApiGatewayGatewayResponse } from "@cdktf/provider-aws/lib/api-gateway-gateway-response";
 import type { SecureKmsKey } from "../constructs/kms-key";
 import type { NodeFunction } from "../constructs/node-function";
 
@@ -57,6 +58,10 @@ export class VendingApi extends Construct {
       { Sid: "OnlyWithMfa", Effect: "Deny", Principal: "*", Action: "execute-api:Invoke", Resource: anyRoute, Condition: { BoolIfExists: { "aws:MultiFactorAuthPresent": "false" } } },
     ]);
     const policy = new ApiGatewayRestApiPolicy(this, "resource-policy", { restApiId: this.api.id, policy: resourcePolicy });
+    const parts: Construct[] = [policy];
+    for (const response of GATEWAY_RESPONSES) {
+      parts.push(new ApiGatewayGatewayResponse(this, `response-${response.type}`, { restApiId: this.api.id, responseType: response.type, responseTemplates: { "application/json": gatewayErrorTemplate(response.code) } }));
+    }
     const validator = new ApiGatewayRequestValidator(this, "validator", { restApiId: this.api.id, name: "parameters", validateRequestParameters: true, validateRequestBody: false });
 
     const resources = new Map<string, { id: string }>([["", { id: this.api.rootResourceId }]]);
@@ -69,7 +74,6 @@ export class VendingApi extends Construct {
       resources.set(path, created);
       return created.id;
     };
-    const parts: Construct[] = [policy];
     for (const [name, route] of Object.entries(ROUTES)) {
       const method = new ApiGatewayMethod(this, `method-${name}`, {
         restApiId: this.api.id,
@@ -95,7 +99,7 @@ export class VendingApi extends Construct {
       action: "lambda:InvokeFunction",
       functionName: props.handler.function.functionName,
       principal: "apigateway.amazonaws.com",
-      sourceArn: `${this.api.executionArn}/*/*/grants*`,
+      sourceArn: `${this.api.executionArn}/${stageName}/*/grants*`,
     });
     const deployment = new ApiGatewayDeployment(this, "deployment", {
       restApiId: this.api.id,

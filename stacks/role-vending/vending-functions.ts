@@ -6,6 +6,7 @@ import { boundaryPolicy, boundaryPolicyName, vendingPath, vendorIamStatements } 
 import type { AppConfig } from "../config";
 import { NodeFunction } from "../constructs/node-function";
 import { EventTrigger } from "../constructs/event-trigger";
+import { SecureQueue } from "../constructs/secure-queue";
 import { policyDocument } from "../constructs/policy-document";
 import type { SecureKmsKey } from "../constructs/kms-key";
 import type { AlarmTopic } from "../constructs/alarm";
@@ -66,7 +67,7 @@ export class VendingFunctions extends Construct {
       POWERTOOLS_METRICS_NAMESPACE: "CloudSecurityPlatform/RoleVending",
       SERVICE_VERSION: version,
     };
-    const make = (name: string, description: string, options: { async: boolean; timeoutSeconds: number; readOnly?: boolean }) => {
+    const make = (name: string, description: string, options: { async: boolean; timeoutSeconds: number; readOnly?: boolean; reservedConcurrency?: number }) => {
       const fn = new NodeFunction(this, name, {
         entry: `role-vending-${name}`,
         functionName: `${prefix}-${name}`,
@@ -79,6 +80,7 @@ export class VendingFunctions extends Construct {
         memorySize: 256,
         environment: { POWERTOOLS_SERVICE_NAME: `role-vending-${name}`, ...env, ...settingsEnv },
         onFailure: options.async ? props.alarmTopic : undefined,
+        reservedConcurrency: options.reservedConcurrency,
       });
       if (options.readOnly) table.grantRead(fn);
       else table.grantReadWrite(fn);
@@ -86,6 +88,8 @@ export class VendingFunctions extends Construct {
     };
     const iam = vendorIamStatements({ accountId: config.accountId, namePrefix: config.namePrefix, partition, groupNames: [rv.approverGroup, rv.adminGroup].filter((g): g is string => g !== undefined) });
     const deletes = ["TagReadAndDeleteVendedRoles", "ListRolesAndQuota", "DenyRoleWritesWithoutTierBoundary", "DenyBoundaryRemoval", "DenyBoundaryPolicyEdits", "DenyPassRole"];
+    // Events EventBridge could not deliver (after its retries) wait here to be redriven.
+    const undelivered = new SecureQueue(this, "undelivered-events", { name: `${prefix}-undelivered-events`, kmsKey });
     const viaS3 = { StringEquals: { "kms:ViaService": `s3.${config.region}.amazonaws.com` } };
 
     // The API is invoked synchronously by API Gateway: no failure destination.
@@ -98,13 +102,14 @@ export class VendingFunctions extends Construct {
 
     this.cleanup = make("cleanup", "Role-vending cleanup: expires grants, deletes their roles and orphans, watches the role quota", { async: true, timeoutSeconds: 300 });
     for (const s of iam.filter((x) => deletes.includes(x.Sid ?? ""))) this.cleanup.addToRolePolicy(s);
-    new EventTrigger(this, "cleanup-schedule", { name: `${prefix}-cleanup`, description: "Role-vending cleanup", target: this.cleanup, schedule: rv.cleanupSchedule });
+    new EventTrigger(this, "cleanup-schedule", { name: `${prefix}-cleanup`, description: "Role-vending cleanup", target: this.cleanup, schedule: rv.cleanupSchedule, deadLetterQueue: undelivered });
 
-    this.assumeEvents = make("assume-events", "Role-vending: CloudTrail AssumeRole events of vended roles (failed assumptions, break-glass use)", { async: true, timeoutSeconds: 30 });
+    this.assumeEvents = make("assume-events", "Role-vending: CloudTrail AssumeRole events of vended roles (failed assumptions, break-glass use)", { async: true, timeoutSeconds: 30, reservedConcurrency: rv.eventsReservedConcurrency });
     const assumeRule = new EventTrigger(this, "assume-events-rule", {
       name: `${prefix}-assume-events`,
       description: "AssumeRole calls on vended roles (CloudTrail)",
       target: this.assumeEvents,
+      deadLetterQueue: undelivered,
       eventPattern: {
         source: ["aws.sts"],
         "detail-type": ["AWS API Call via CloudTrail"],
@@ -118,7 +123,7 @@ export class VendingFunctions extends Construct {
     this.report.addToRolePolicy({ Sid: "ReadRoleQuota", Effect: "Allow", Action: "iam:GetAccountSummary", Resource: "*" });
     this.report.addToRolePolicy({ Sid: "WriteReports", Effect: "Allow", Action: "s3:PutObject", Resource: `${storage.reports.arn}/reports/*` });
     this.report.addToRolePolicy({ Sid: "EncryptReports", Effect: "Allow", Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: kmsKey.arn, Condition: viaS3 });
-    new EventTrigger(this, "report-schedule", { name: `${prefix}-report`, description: "Daily active-grant report", target: this.report, schedule: rv.reportSchedule });
+    new EventTrigger(this, "report-schedule", { name: `${prefix}-report`, description: "Daily active-grant report", target: this.report, schedule: rv.reportSchedule, deadLetterQueue: undelivered });
   }
 
   /** A managed policy for people who request grants: read the reports. (Invoking the API is the API's invoke policy.) */

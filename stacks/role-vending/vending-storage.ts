@@ -2,7 +2,6 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Construct } from "constructs";
 import { S3Object } from "@cdktf/provider-aws/lib/s3-object";
-import { S3BucketLifecycleConfiguration } from "@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration";
 import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
 import { SnsTopicPolicy } from "@cdktf/provider-aws/lib/sns-topic-policy";
 import { TIERS } from "../../functions/shared/contracts/role-vending-api";
@@ -30,7 +29,13 @@ export class VendingStorage extends Construct {
 
   constructor(scope: Construct, id: string, props: VendingStorageProps) {
     super(scope, id);
-    this.templates = new PrivateBucket(this, "templates", { bucketName: `${props.prefix}-templates`, kmsKey: props.kmsKey });
+    // Old template versions stay a year (who had which policy when); reports 400 days.
+    this.templates = new PrivateBucket(this, "templates", {
+      bucketName: `${props.prefix}-templates`,
+      kmsKey: props.kmsKey,
+      noncurrentVersionExpirationDays: 365,
+      noAccessLogsReason: "only the stack writes it (Terraform) and the vendor reads it; CloudTrail records both",
+    });
     for (const tier of TIERS) {
       new S3Object(this, `template-${tier}`, {
         bucket: this.templates.bucket.id,
@@ -39,15 +44,12 @@ export class VendingStorage extends Construct {
         contentType: "application/json",
       });
     }
-    // Old template versions stay a year (who had which policy when); reports 400 days.
-    new S3BucketLifecycleConfiguration(this, "templates-lifecycle", {
-      bucket: this.templates.bucket.id,
-      rule: [{ id: "expire-old-versions", status: "Enabled", filter: [{ prefix: "" }], noncurrentVersionExpiration: [{ noncurrentDays: 365 }], abortIncompleteMultipartUpload: [{ daysAfterInitiation: 7 }] }],
-    });
-    this.reports = new PrivateBucket(this, "reports", { bucketName: `${props.prefix}-reports`, kmsKey: props.kmsKey });
-    new S3BucketLifecycleConfiguration(this, "reports-lifecycle", {
-      bucket: this.reports.bucket.id,
-      rule: [{ id: "expire-reports", status: "Enabled", filter: [{ prefix: "reports/" }], expiration: [{ days: 400 }], noncurrentVersionExpiration: [{ noncurrentDays: 30 }], abortIncompleteMultipartUpload: [{ daysAfterInitiation: 7 }] }],
+    this.reports = new PrivateBucket(this, "reports", {
+      bucketName: `${props.prefix}-reports`,
+      kmsKey: props.kmsKey,
+      expirationDays: 400,
+      noncurrentVersionExpirationDays: 30,
+      noAccessLogsReason: "written by the report function and read by approvers with the CLI; CloudTrail data events cover reads if needed",
     });
     this.approvalTopic = new SnsTopic(this, "approval-topic", { name: `${props.prefix}-approvals`, kmsMasterKeyId: props.kmsKey.arn });
     new SnsTopicPolicy(this, "approval-topic-policy", {

@@ -49,6 +49,11 @@ describe("cspm stack", () => {
     expect(invokeConfigs.some((n) => n.includes(`aws_lambda_function.${kmsFn}.`))).to.equal(false);
   });
 
+  it("tells the KMS auditor the audit regions, the only regions its API accepts", () => {
+    const kmsFn = Object.values(out.resource.aws_lambda_function).find((f) => f.function_name === "csp-dev-cspm-kms-auditor")!;
+    expect(kmsFn.environment.variables.AUDIT_REGIONS).to.equal(testConfig().cspm.auditRegions.join(","));
+  });
+
   it("gives the S3 auditor read-only S3, the KMS API routes, its own secret and Security Hub's default product", () => {
     const policy = fnPolicy(out, "csp-dev-cspm-s3-auditor");
     const s3 = policy.filter((s) => [s.Action].flat().some((a: string) => a.startsWith("s3:"))).flatMap((s) => [s.Action].flat()) as string[];
@@ -83,9 +88,22 @@ describe("cspm stack", () => {
     expect(pattern["detail-type"]).to.deep.equal(["AWS API Call via CloudTrail"]);
   });
 
-  it("alarms on errors of both functions and on partial runs", () => {
+  it("alarms on errors of both functions, on partial runs and on undelivered audit events", () => {
     const alarms = resources(out, "aws_cloudwatch_metric_alarm").map((a) => `${a.namespace}/${a.metric_name}`);
-    expect(alarms).to.deep.equal(["AWS/Lambda/Errors", "AWS/Lambda/Errors", "CSPM/RunPartial"]);
+    expect(alarms.sort()).to.deep.equal(["AWS/Lambda/Errors", "AWS/Lambda/Errors", "AWS/SQS/ApproximateNumberOfMessagesVisible", "CSPM/RunPartial"]);
+  });
+
+  it("keeps events EventBridge could not deliver in one encrypted dead-letter queue", () => {
+    const [queue] = resources(out, "aws_sqs_queue");
+    expect(queue.kms_master_key_id).to.match(/aws_kms_key\./);
+    const queueAddress = `aws_sqs_queue.${Object.keys(out.resource.aws_sqs_queue)[0]}.arn`;
+    for (const target of resources(out, "aws_cloudwatch_event_target")) expect(target.dead_letter_config.arn).to.equal(`\${${queueAddress}}`);
+  });
+
+  it("grants the S3 reads on buckets and only ListAllMyBuckets on \"*\"", () => {
+    const policy = fnPolicy(out, "csp-dev-cspm-s3-auditor");
+    expect(policy.find((s) => s.Sid === "ListBuckets")).to.include({ Action: "s3:ListAllMyBuckets", Resource: "*" });
+    expect(policy.find((s) => s.Sid === "ReadBucketConfiguration")?.Resource).to.equal("arn:aws:s3:::*");
   });
 
   it("outputs what a user needs next", () => {

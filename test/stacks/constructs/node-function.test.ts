@@ -46,6 +46,10 @@ describe("NodeFunction construct", () => {
     expect(fn.filename).to.match(/demo\.zip$/);
   });
 
+  it("encrypts its environment with the stack's key", () => {
+    expect(only(out, "aws_lambda_function").kms_key_arn).to.match(/^\$\{aws_kms_key\..*\.arn\}$/);
+  });
+
   it("creates its KMS-encrypted log group with retention before the function", () => {
     const logs = only(out, "aws_cloudwatch_log_group");
     expect(logs).to.include({ name: "/aws/lambda/demo-fn", retention_in_days: 30 });
