@@ -48,6 +48,7 @@ export const SETTINGS: RawSettings = {
     namePrefix: "csp-prod",
     logRetentionDays: 365,
     redshiftAgent: { ...common.redshiftAgent, reservedConcurrency: 10, cloudTrailDataEvents: { retentionDays: 365 } },
+    credentials: { ...common.credentials, reservedConcurrency: 2 },
     alarmEmail: "security-alerts@example.com",
     cspm: {
       auditSchedule: "rate(6 hours)",

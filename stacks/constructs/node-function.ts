@@ -92,6 +92,14 @@ export class NodeFunction extends Construct {
       Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
       Resource: `arn:${partition}:logs:${props.region}:${props.accountId}:log-group:${logGroupName}:*`,
     });
+    // Lambda decrypts the environment (encrypted with the stack key below) with the execution role's permissions.
+    this.statements.push({
+      Sid: "DecryptOwnEnvironment",
+      Effect: "Allow",
+      Action: "kms:Decrypt",
+      Resource: props.kmsKey.arn,
+      Condition: { StringEquals: { "kms:ViaService": `lambda.${props.region}.amazonaws.com` } },
+    });
     if (props.vpc) {
       // Lambda needs these to attach ENIs; they do not support resource-level scoping for Create/Describe.
       this.statements.push({

@@ -28,11 +28,6 @@ const GUARDED_ACTIONS = ["secretsmanager:GetSecretValue", "secretsmanager:PutSec
  * Encrypts a function's environment with the customer key (Lambda's `kms_key_arn`) and lets its role
  * decrypt it through Lambda only. NodeFunction has no prop for it yet; when it gains one, use that.
  */
-export function encryptEnvironment(fn: NodeFunction, kmsKey: SecureKmsKey, region: string): void {
-  fn.function.addOverride("kms_key_arn", kmsKey.arn);
-  fn.addToRolePolicy({ Sid: "DecryptOwnEnvironment", Effect: "Allow", Action: "kms:Decrypt", Resource: kmsKey.arn, Condition: { StringEquals: { "kms:ViaService": `lambda.${region}.amazonaws.com` } } });
-}
-
 export interface SecretRotationVpc {
   readonly subnetIds: readonly string[];
   /** The function's security groups; they must reach the databases (and the endpoint on 443). */
@@ -168,7 +163,6 @@ export class SecretRotation extends Construct {
       environment: { POWERTOOLS_SERVICE_NAME: "secret-rotation", NODE_EXTRA_CA_CERTS: "/var/runtime/ca-cert.pem" },
       // No failure destination: Secrets Manager invokes it synchronously and retries the rotation itself.
     });
-    encryptEnvironment(this.function, props.kmsKey, region);
     // Filled by addSecret; the role policy is rendered at synth, when every secret is known.
     this.function.addToRolePolicy({
       Sid: "RotateOwnSecrets",

@@ -57,7 +57,7 @@ export class CredentialsStack extends PlatformStack {
         { Sid: "UseSecretsKey", Effect: "Allow", Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: this.kmsKey.arn, Condition: { StringEquals: { "kms:ViaService": `secretsmanager.${region}.amazonaws.com` } } },
       ]),
     });
-    const trigger = new RotationTrigger(this, "trigger", { ...common, prefix: this.prefix, rotation: this.rotation });
+    const trigger = new RotationTrigger(this, "trigger", { ...common, prefix: this.prefix, rotation: this.rotation, reservedConcurrency: settings.reservedConcurrency });
     new SecretAgeMonitor(this, "age-monitor", { ...common, prefix: this.prefix, secrets });
 
     secrets.forEach((s, i) => new TerraformOutput(this, `secretArn${ENGINES[i] === "postgres" ? "Postgres" : "Clickhouse"}`, { value: s.arn, description: `ARN of ${s.name}` }));

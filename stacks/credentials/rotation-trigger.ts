@@ -9,7 +9,7 @@ import { Alarm, type AlarmTopic } from "../constructs/alarm";
 import type { SecureKmsKey } from "../constructs/kms-key";
 import { NodeFunction } from "../constructs/node-function";
 import { policyDocument } from "../constructs/policy-document";
-import { encryptEnvironment, type SecretRotation } from "../constructs/secret-rotation";
+import type { SecretRotation } from "../constructs/secret-rotation";
 
 export interface RotationTriggerProps {
   readonly prefix: string;
@@ -58,7 +58,6 @@ export class RotationTrigger extends Construct {
       // SNS invokes asynchronously: requests that still fail after Lambda's retries reach the alarm topic.
       onFailure: props.alarmTopic,
     });
-    encryptEnvironment(this.function, props.kmsKey, region);
     this.function.addToRolePolicy({
       Sid: "RotateManagedSecrets",
       Effect: "Allow",

@@ -4,9 +4,10 @@ import { MANAGED_SECRETS_ENV } from "../../functions/shared/contracts/managed-se
 import { SECRET_AGE_METRICS } from "../../functions/shared/contracts/secret-age";
 import { Alarm, type AlarmTopic } from "../constructs/alarm";
 import { EventTrigger } from "../constructs/event-trigger";
+import { SecureQueue } from "../constructs/secure-queue";
 import type { SecureKmsKey } from "../constructs/kms-key";
 import { NodeFunction } from "../constructs/node-function";
-import { encryptEnvironment, type RotatedSecret } from "../constructs/secret-rotation";
+import type { RotatedSecret } from "../constructs/secret-rotation";
 
 export interface SecretAgeMonitorProps {
   readonly prefix: string;
@@ -41,9 +42,19 @@ export class SecretAgeMonitor extends Construct {
       environment: { POWERTOOLS_SERVICE_NAME: SECRET_AGE_METRICS.service, [MANAGED_SECRETS_ENV.managedSecretArns]: Fn.join(",", props.secrets.map((s) => s.arn)) },
       onFailure: props.alarmTopic,
     });
-    encryptEnvironment(this.function, props.kmsKey, region);
     this.function.addToRolePolicy({ Sid: "DescribeManagedSecrets", Effect: "Allow", Action: "secretsmanager:DescribeSecret", Resource: props.secrets.map((s) => s.arn) });
-    new EventTrigger(this, "schedule", { name: `${props.prefix}-secret-age`, description: "Measures secret ages every six hours", target: this.function, schedule: "rate(6 hours)" });
+    // Schedule events EventBridge could not deliver land here (a missed measurement must not go unseen).
+    const undelivered = new SecureQueue(this, "undelivered", { name: `${props.prefix}-secret-age-undelivered`, kmsKey: props.kmsKey });
+    new EventTrigger(this, "schedule", { name: `${props.prefix}-secret-age`, description: "Measures secret ages every six hours", target: this.function, schedule: "rate(6 hours)", deadLetterQueue: undelivered });
+    new Alarm(this, "undelivered-events", {
+      name: `${props.prefix}-secret-age-undelivered`,
+      description: "EventBridge could not start the secret-age monitor; the secret-age alarms are blind until it runs.",
+      topic: props.alarmTopic,
+      namespace: "AWS/SQS",
+      metricName: "ApproximateNumberOfMessagesVisible",
+      dimensions: { QueueName: undelivered.name },
+      statistic: "Maximum",
+    });
     Alarm.onFunctionErrors(this, "errors", this.function, props.alarmTopic, "The secret-age monitor could not read a secret's age; the age alarms are blind until it runs again.");
     props.secrets.forEach((secret, i) => {
       new Alarm(this, `age-${i}`, {

@@ -64,7 +64,6 @@ export class AgentFunction extends Construct {
       environment: environment as Record<string, string>,
       // No failure destination: callers invoke it synchronously (RequestResponse) and see errors directly.
     });
-    this.fn.function.kmsKeyArn = kmsKey.arn;
 
     this.fn.addToRolePolicy({ Sid: "ListRedshiftResources", Effect: "Allow", Action: [...REDSHIFT_LIST_ACTIONS], Resource: "*" });
     this.fn.addToRolePolicy({ Sid: "ReadClusterLoggingStatus", Effect: "Allow", Action: "redshift:DescribeLoggingStatus", Resource: `arn:aws:redshift:*:${accountId}:cluster:*` });
