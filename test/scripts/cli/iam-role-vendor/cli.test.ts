@@ -8,10 +8,10 @@ import { mkdtempSync, readFileSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AssumeRoleCommand, GetSessionTokenCommand } from "@aws-sdk/client-sts";
-import { RoleVendingClient, ApiError } from "../../../scripts/cli/iam-role-vendor/client";
-import { parseDuration } from "../../../scripts/cli/iam-role-vendor/main";
-import { startRealVending, USERS, type RealVending } from "../../functions/role-vending/real-api";
-import { cliAs } from "../../functions/role-vending/cli-harness";
+import { RoleVendingClient, ApiError } from "../../../../scripts/cli/iam-role-vendor/client";
+import { parseDuration } from "../../../../scripts/cli/iam-role-vendor/main";
+import { startRealVending, USERS, type RealVending } from "../../../functions/role-vending/real-api";
+import { cliAs } from "../../../functions/role-vending/cli-harness";
 
 const REQUEST = ["request-role", "--project-id", "payments", "--permission-tier", "read-only", "--duration", "90m", "--reason", "debug the nightly export"];
 

@@ -1,6 +1,6 @@
 import { expect } from "chai";
-import { loadConfig } from "../../stacks/config";
-import { SETTINGS } from "../../stacks/settings";
+import { loadConfig } from "../../../stacks/config";
+import { SETTINGS } from "../../../stacks/settings";
 
 function withRoleVending(change: (rv: Record<string, any>) => void): unknown {
   const copy = JSON.parse(JSON.stringify(SETTINGS));

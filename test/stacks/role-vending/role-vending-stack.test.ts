@@ -1,10 +1,10 @@
 import { expect } from "chai";
 import { Testing } from "cdktf";
-import { RoleVendingStack } from "../../stacks/role-vending/role-vending-stack";
-import { ROUTES, TIERS } from "../../functions/shared/contracts/role-vending-api";
-import { evaluateRequest } from "../../functions/shared/iam-policy/evaluate";
-import { ensureBundles } from "../support/bundles";
-import { resources, synth, testConfig, type Synthesized } from "../support/synth";
+import { RoleVendingStack } from "../../../stacks/role-vending/role-vending-stack";
+import { ROUTES, TIERS } from "../../../functions/shared/contracts/role-vending-api";
+import { evaluateRequest } from "../../../functions/shared/iam-policy/evaluate";
+import { ensureBundles } from "../../support/bundles";
+import { resources, synth, testConfig, type Synthesized } from "../../support/synth";
 
 describe("role-vending stack", () => {
   let out: Synthesized;
