@@ -121,6 +121,7 @@ export const WRITER_ERROR_CODES = {
   InvalidEvent: { retryable: false },
   ConstraintViolation: { retryable: false },
   AuthenticationFailed: { retryable: false },
+  TlsVerificationFailed: { retryable: false },
   PermissionDenied: { retryable: false },
   Timeout: { retryable: true },
   DatabaseUnavailable: { retryable: true },
