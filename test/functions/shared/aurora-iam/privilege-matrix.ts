@@ -102,6 +102,8 @@ export const RESIDUAL: Readonly<Record<string, MatrixCase>> = {
   "delete every row (DELETE without WHERE reads no column)": { sql: "DELETE FROM foo.events" },
   "lock a table it may update (bounded by lock_timeout and statement_timeout)": { sql: "LOCK TABLE foo.events IN ACCESS EXCLUSIVE MODE" },
   "raise its own session timeouts": { sql: "SET statement_timeout = 0" },
+  "change its own role defaults": { sql: "ALTER ROLE lambda_writer SET statement_timeout = 0" },
+  "change its own password": { sql: "ALTER ROLE lambda_writer PASSWORD 'changed-in-a-rolled-back-transaction'" },
   "create a large object": { sql: "SELECT lo_create(0)" },
 };
 
