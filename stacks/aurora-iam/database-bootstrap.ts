@@ -2,18 +2,11 @@ import { Construct } from "constructs";
 import { LambdaInvocation } from "@cdktf/provider-aws/lib/lambda-invocation";
 import { DB_BOOTSTRAP_ENV } from "../../functions/shared/contracts/db-bootstrap";
 import { NodeFunction } from "../constructs/node-function";
-import type { SecureKmsKey } from "../constructs/kms-key";
 import type { AuroraCluster } from "./cluster";
-import type { AuroraNetwork } from "./network";
+import type { AuroraFunctionProps } from "./network";
 import type { WriterSecret } from "./writer-secret";
 
-export interface DatabaseBootstrapProps {
-  readonly functionName: string;
-  readonly accountId: string;
-  readonly region: string;
-  readonly kmsKey: SecureKmsKey;
-  readonly logRetentionDays: number;
-  readonly network: AuroraNetwork;
+export interface DatabaseBootstrapProps extends AuroraFunctionProps {
   readonly cluster: AuroraCluster;
   readonly databaseName: string;
   readonly writerSecret: WriterSecret;

@@ -8,9 +8,20 @@ import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-securit
 import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
 import { VpcEndpoint } from "@cdktf/provider-aws/lib/vpc-endpoint";
 import { policyDocument } from "../constructs/policy-document";
+import type { SecureKmsKey } from "../constructs/kms-key";
 
 export const POSTGRES_PORT = 5432;
 const HTTPS_PORT = 443;
+
+/** What every function of the subsystem is given: it runs in the network, logs encrypted with the stack's key. */
+export interface AuroraFunctionProps {
+  readonly functionName: string;
+  readonly accountId: string;
+  readonly region: string;
+  readonly kmsKey: SecureKmsKey;
+  readonly logRetentionDays: number;
+  readonly network: AuroraNetwork;
+}
 
 export interface AuroraNetworkProps {
   /** Names every resource. */

@@ -1,17 +1,10 @@
 import { Construct } from "constructs";
 import { AURORA_WRITER_ENV, AURORA_WRITER_METRICS, WRITER_DB_USER } from "../../functions/shared/contracts/aurora-writer";
 import { NodeFunction } from "../constructs/node-function";
-import type { SecureKmsKey } from "../constructs/kms-key";
-import type { AuroraNetwork } from "./network";
+import type { AuroraFunctionProps } from "./network";
 import type { WriterProxy } from "./proxy";
 
-export interface WriterFunctionProps {
-  readonly functionName: string;
-  readonly accountId: string;
-  readonly region: string;
-  readonly kmsKey: SecureKmsKey;
-  readonly logRetentionDays: number;
-  readonly network: AuroraNetwork;
+export interface WriterFunctionProps extends AuroraFunctionProps {
   readonly proxy: WriterProxy;
   readonly databaseName: string;
   readonly reservedConcurrency?: number;

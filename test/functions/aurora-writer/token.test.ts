@@ -5,6 +5,7 @@ import { iamTokenSigner, TokenSigningError, type TokenSignerOptions } from "../.
 import { writerPoolOptions } from "../../../functions/aurora-writer/writer";
 
 const PROXY = "csp-dev-aurora-iam.proxy-c0ffee123456.eu-west-1.rds.amazonaws.com";
+const SIGN_FOR_PROXY = { hostname: PROXY, port: 5432, username: "lambda_writer", region: "eu-west-1" };
 const ENV = { AWS_REGION: "eu-west-1", DB_PROXY_ENDPOINT: PROXY, DB_NAME: "platform" };
 
 describe("aurora writer: IAM token signer", () => {
@@ -14,7 +15,7 @@ describe("aurora writer: IAM token signer", () => {
       calls.push(o);
       return async () => "token";
     });
-    expect(calls).to.deep.equal([{ hostname: PROXY, port: 5432, username: "lambda_writer", region: "eu-west-1" }]);
+    expect(calls).to.deep.equal([SIGN_FOR_PROXY]);
     // The host dialled is the host signed for: a token for the cluster endpoint is refused by the proxy.
     expect(options).to.include({ host: PROXY, port: 5432, user: "lambda_writer", database: "platform" });
     expect(await options.password()).to.equal("token");
@@ -22,10 +23,7 @@ describe("aurora writer: IAM token signer", () => {
 
   it("makes a token that is a presigned rds-db connect URL for that host, valid 900 seconds", async () => {
     const sign = iamTokenSigner({
-      hostname: PROXY,
-      port: 5432,
-      username: "lambda_writer",
-      region: "eu-west-1",
+      ...SIGN_FOR_PROXY,
       credentials: { accessKeyId: "AKIAIOSFODNN7EXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY" },
     });
     const token = await sign();
@@ -43,10 +41,7 @@ describe("aurora writer: IAM token signer", () => {
 
   it("turns missing credentials into a TokenSigningError that names the endpoint", async () => {
     const sign = iamTokenSigner({
-      hostname: PROXY,
-      port: 5432,
-      username: "lambda_writer",
-      region: "eu-west-1",
+      ...SIGN_FOR_PROXY,
       credentials: () => Promise.reject(new Error("Could not load credentials from any providers")),
     });
     let error: unknown;
