@@ -70,6 +70,7 @@ export class AuroraIamStack extends PlatformStack {
       proxy: this.proxy,
       databaseName: settings.databaseName,
       reservedConcurrency: settings.writerReservedConcurrency,
+      alarmTopic: this.alarmTopic,
     });
 
     const output = (name: string, value: string, description: string) => new TerraformOutput(this, name, { value, description });

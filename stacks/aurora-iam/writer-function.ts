@@ -1,6 +1,7 @@
 import { Construct } from "constructs";
 import { AURORA_WRITER_ENV, AURORA_WRITER_METRICS, WRITER_DB_USER } from "../../functions/shared/contracts/aurora-writer";
 import { NodeFunction } from "../constructs/node-function";
+import { Alarm, type AlarmTopic } from "../constructs/alarm";
 import type { AuroraFunctionProps } from "./network";
 import type { WriterProxy } from "./proxy";
 
@@ -8,6 +9,9 @@ export interface WriterFunctionProps extends AuroraFunctionProps {
   readonly proxy: WriterProxy;
   readonly databaseName: string;
   readonly reservedConcurrency?: number;
+  readonly alarmTopic: AlarmTopic;
+  /** Failed writes (any code) in 5 minutes that raise the alarm. @default 10 */
+  readonly failedWritesThreshold?: number;
 }
 
 /**
@@ -46,6 +50,18 @@ export class WriterFunction extends Construct {
       Effect: "Allow",
       Action: "rds-db:connect",
       Resource: props.proxy.connectResourceArn(WRITER_DB_USER),
+    });
+
+    Alarm.onFunctionErrors(this, "errors-alarm", this.fn, props.alarmTopic, "The Aurora writer crashed or timed out (its answers carry every expected failure)");
+    // Failures are answers, not function errors: the writer's own metric counts them.
+    new Alarm(this, "failed-writes-alarm", {
+      name: `${props.functionName}-failed-writes`,
+      description: "Aurora writes are failing: see the writer's log for the codes (AuthenticationFailed, Timeout, DatabaseUnavailable …)",
+      topic: props.alarmTopic,
+      namespace: AURORA_WRITER_METRICS.namespace,
+      metricName: AURORA_WRITER_METRICS.writeFailed,
+      dimensions: { service: AURORA_WRITER_METRICS.service },
+      threshold: props.failedWritesThreshold ?? 10,
     });
   }
 }

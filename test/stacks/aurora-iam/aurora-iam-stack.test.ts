@@ -178,6 +178,14 @@ describe("aurora-iam stack", () => {
     expect(policy.find((s) => s.Sid === "SetWriterSecret")!.Action).to.deep.equal(["secretsmanager:DescribeSecret", "secretsmanager:PutSecretValue"]);
   });
 
+  it("alarms on writer crashes and on failed writes, which the writer answers rather than throws", () => {
+    const alarms = resources(out, "aws_cloudwatch_metric_alarm").map((a) => [a.alarm_name, a.namespace, a.metric_name, a.dimensions]);
+    expect(alarms).to.deep.equal([
+      ["csp-dev-aurora-iam-writer-errors", "AWS/Lambda", "Errors", { FunctionName: "csp-dev-aurora-iam-writer" }],
+      ["csp-dev-aurora-iam-writer-failed-writes", "Platform/AuroraIam", "WriteFailed", { service: "aurora-writer" }],
+    ]);
+  });
+
   it("outputs the proxy endpoint, the function names and the secret ARNs", () => {
     expect(Object.keys(out.output ?? {}).sort()).to.include.members(["bootstrapFunctionName", "clusterEndpoint", "masterSecretArn", "proxyEndpoint", "writerFunctionName", "writerSecretArn"]);
   });
