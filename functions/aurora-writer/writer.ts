@@ -86,6 +86,7 @@ const CONNECTION_MESSAGES = /Connection terminated|ECONNRESET|ECONNREFUSED|ENOTF
 
 /** A connection-level failure: the connection is unusable, and nothing of this event was written. */
 function isConnectionError(error: unknown): boolean {
+  if (!error || typeof error !== "object") return false;
   const e = error as { code?: string; message?: string };
   return (typeof e.code === "string" && /^(08|57P0)/.test(e.code)) || CONNECTION_MESSAGES.test(e.message ?? "");
 }
@@ -93,7 +94,7 @@ function isConnectionError(error: unknown): boolean {
 /** Maps what pg, the proxy and the signer throw to the contract's error codes, with a sentence for the caller. */
 export function classify(error: unknown): WriteFailure {
   if (error instanceof WriteFailure) return error;
-  const e = error as { code?: string; message?: string; constraint?: string };
+  const e = (error && typeof error === "object" ? error : {}) as { code?: string; message?: string; constraint?: string };
   const message = e.message ?? String(error);
   if (error instanceof TokenSigningError) return new WriteFailure("AuthenticationFailed", `${message}. Check the function's role credentials.`);
   if (e.code === "28P01" || e.code === "28000") {
@@ -156,16 +157,25 @@ export function createWriter(deps: WriterDeps): (event: unknown) => Promise<Writ
         rowCount += result.rowCount ?? 0;
         keys.push(...result.rows);
       }
-      await client.query("COMMIT");
+      await client.query("COMMIT").catch((error: unknown) => {
+        if (!isConnectionError(error)) throw error;
+        // The server may have committed before the connection broke: say so, never "nothing written".
+        throw Object.assign(new WriteFailure("DatabaseUnavailable", `The connection failed during COMMIT (${(error as Error).message}): the event may or may not have been written. Retrying is safe for upsert, update and delete; a retried insert fails as a duplicate if the first one landed.`), { cause: error });
+      });
       client.release();
       metrics?.addMetric(AURORA_WRITER_METRICS.rowsWritten, MetricUnit.Count, rowCount);
       return { ok: true, table, operation, rowCount, keys };
     } catch (error) {
       const classified = classify(error);
       if (client) {
-        // After a failed statement the transaction is aborted; a connection error makes the client unusable.
-        const dead = isConnectionError(error) || (await client.query("ROLLBACK").then(() => false, () => true));
-        client.release(dead ? (error as Error) : undefined);
+        // After a failed statement the transaction is aborted; a connection error makes the client
+        // unusable. Whatever happens here, the client goes back to the pool (or is destroyed).
+        let dead = true;
+        try {
+          dead = isConnectionError(error) || isConnectionError((error as { cause?: unknown })?.cause) || (await client.query("ROLLBACK").then(() => false, () => true));
+        } finally {
+          client.release(dead ? new Error("connection discarded after a failed write") : undefined);
+        }
       }
       logger?.error("Write failed", { table, operation, code: classified.code, error: (error as Error)?.message, sqlState: (error as { code?: string })?.code });
       return failure(classified.code, classified.message);
