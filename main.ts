@@ -8,7 +8,7 @@ import { CspmStack } from "./stacks/cspm-stack";
 import { RoleVendingStack } from "./stacks/role-vending-stack";
 import { CredentialsStack } from "./stacks/credentials-stack";
 import { AuroraIamStack } from "./stacks/aurora-iam/aurora-iam-stack";
-import { RedshiftAgentStack } from "./stacks/redshift-agent-stack";
+import { RedshiftAgentStack } from "./stacks/redshift-agent/redshift-agent-stack";
 
 function main(): void {
   const app = new App();

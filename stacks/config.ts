@@ -105,7 +105,32 @@ const environmentSettings = z
       })
       .strict()
       .refine((a) => (a.vpc === undefined) !== (a.existingVpc === undefined), { error: "exactly one of vpc (a new VPC) or existingVpc", path: ["vpc"] }),
-    redshiftAgent: z.object({ allowedUsers: z.array(z.string().regex(/^[\w+=,.@-]{1,64}$/, { error: "IAM user names" })) }).strict(),
+    redshiftAgent: z
+      .object({
+        /** IAM users joined to RedshiftAgentUsers-<env> (non-exclusively: users added with the CLI stay). */
+        allowedUsers: z.array(z.string().regex(/^[\w+=,.@-]{1,64}$/, { error: "IAM user names" })).default([]),
+        /**
+         * A Bedrock model id, inference profile id or ARN: free text then goes to that model through the
+         * Converse API (the role may invoke only it). Unset: the deterministic parser reads free text.
+         */
+        bedrockModelId: z
+          .string()
+          .regex(/^(arn:aws[a-z-]*:bedrock:[a-z0-9-]+:\d{0,12}:(foundation-model|inference-profile|application-inference-profile)\/[\w.:/-]+|[a-z0-9-]+(\.[\w-]+)+(:\d+)?(:[\w]+)?)$/, {
+            error: "a Bedrock model id such as anthropic.claude-3-haiku-20240307-v1:0, an inference profile id such as us.anthropic.claude-3-haiku-20240307-v1:0, or its ARN",
+          })
+          .optional(),
+        /** Tool calls one model conversation may make. */
+        bedrockMaxToolCalls: z.number().int().min(1).max(20).default(4),
+        /** Record every invocation (who, when) as CloudTrail data events in an encrypted private bucket. */
+        cloudTrailDataEvents: z
+          .object({ retentionDays: z.number().int().min(1).max(3650).default(365) })
+          .strict()
+          .optional(),
+        /** Caps concurrent executions (needs an account Lambda quota above 10 + this). */
+        reservedConcurrency: z.number().int().min(1).max(100).default(5),
+        timeoutSeconds: z.number().int().min(10).max(900).default(60),
+      })
+      .strict(),
   })
   .strict();
 

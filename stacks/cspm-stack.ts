@@ -60,7 +60,7 @@ export class CspmStack extends PlatformStack {
       logRetentionDays,
       timeoutSeconds: 20,
       memorySize: 256,
-      environment: { POWERTOOLS_SERVICE_NAME: "kms-auditor", SERVICE_VERSION: version },
+      environment: { POWERTOOLS_SERVICE_NAME: "kms-auditor", SERVICE_VERSION: version, AUDIT_REGIONS: config.cspm.auditRegions.join(",") },
       // No failure destination: API Gateway invokes it synchronously, so one would never fire and
       // would only add sns:Publish and the topic key's data-key calls to a read-only role.
     });

@@ -8,7 +8,7 @@ const common = {
   tags: { project: "cloud-security-platform", "managed-by": "cdktf" },
   roleVending: { maxSessionHours: 36, cleanupSchedule: "rate(15 minutes)" },
   credentials: { rotationDays: 30 },
-  redshiftAgent: { allowedUsers: [] as string[] },
+  redshiftAgent: { allowedUsers: [] as string[], reservedConcurrency: 5, timeoutSeconds: 60 },
 };
 
 /** The Aurora database every environment runs: the PostgreSQL 15 line the migrations are tested on. */
@@ -50,6 +50,7 @@ export const SETTINGS: RawSettings = {
       vpc: { cidrBlock: "10.41.0.0/16", availabilityZones: ["eu-west-1a", "eu-west-1b"] },
       writerReservedConcurrency: 20,
     },
+    redshiftAgent: { ...common.redshiftAgent, cloudTrailDataEvents: { retentionDays: 90 } },
     cspm: {
       auditSchedule: "rate(12 hours)",
       auditRegions: ["eu-west-1", "eu-central-1"],
@@ -63,6 +64,7 @@ export const SETTINGS: RawSettings = {
     accountId: "333333333333",
     namePrefix: "csp-prod",
     logRetentionDays: 365,
+    redshiftAgent: { ...common.redshiftAgent, reservedConcurrency: 10, cloudTrailDataEvents: { retentionDays: 365 } },
     alarmEmail: "security-alerts@example.com",
     auroraIam: {
       ...auroraIamDatabase,

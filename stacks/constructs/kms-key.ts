@@ -84,6 +84,14 @@ export class SecureKmsKey extends Construct {
     });
   }
 
+  /**
+   * Lets an AWS service use the key under conditions that pin it to one resource of ours (e.g.
+   * CloudTrail with `aws:SourceArn` of one trail and the trail's encryption context).
+   */
+  allowServiceWithCondition(sid: string, service: string, actions: readonly string[], condition: NonNullable<PolicyStatement["Condition"]>): void {
+    this.addStatementOnce({ Sid: sid, Effect: "Allow", Principal: { Service: service }, Action: [...actions], Resource: "*", Condition: condition });
+  }
+
   /** Names an IAM principal (role ARN) in the key policy for the given actions. */
   allowPrincipal(sid: string, principalArn: string, actions: readonly string[]): void {
     this.addStatementOnce({ Sid: sid, Effect: "Allow", Principal: { AWS: principalArn }, Action: [...actions], Resource: "*" });

@@ -1,4 +1,5 @@
 import { Construct } from "constructs";
+import { Lazy } from "cdktf";
 import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
 import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
 import { S3BucketOwnershipControls } from "@cdktf/provider-aws/lib/s3-bucket-ownership-controls";
@@ -6,7 +7,7 @@ import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/
 import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
 import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
 import { S3BucketLoggingA } from "@cdktf/provider-aws/lib/s3-bucket-logging";
-import { policyDocument } from "./policy-document";
+import { policyDocument, type PolicyStatement } from "./policy-document";
 import type { SecureKmsKey } from "./kms-key";
 
 export interface PrivateBucketProps {
@@ -27,6 +28,9 @@ export class PrivateBucket extends Construct {
   readonly bucket: S3Bucket;
   readonly arn: string;
   readonly name: string;
+  /** The bucket's one policy; depend on it when a service must be allowed in before it writes. */
+  readonly policy: S3BucketPolicy;
+  private readonly statements: PolicyStatement[];
 
   constructor(scope: Construct, id: string, props: PrivateBucketProps) {
     super(scope, id);
@@ -46,23 +50,30 @@ export class PrivateBucket extends Construct {
       rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: props.kmsKey.arn }, bucketKeyEnabled: true }],
     });
     new S3BucketVersioningA(this, "versioning", { bucket: this.bucket.id, versioningConfiguration: { status: "Enabled" } });
-    new S3BucketPolicy(this, "policy", {
+    this.statements = [
+      {
+        Sid: "DenyInsecureTransport",
+        Effect: "Deny",
+        Principal: "*",
+        Action: "s3:*",
+        Resource: [this.bucket.arn, `${this.bucket.arn}/*`],
+        Condition: { Bool: { "aws:SecureTransport": "false" } },
+      },
+    ];
+    this.policy = new S3BucketPolicy(this, "policy", {
       bucket: this.bucket.id,
-      policy: policyDocument([
-        {
-          Sid: "DenyInsecureTransport",
-          Effect: "Deny",
-          Principal: "*",
-          Action: "s3:*",
-          Resource: [this.bucket.arn, `${this.bucket.arn}/*`],
-          Condition: { Bool: { "aws:SecureTransport": "false" } },
-        },
-      ]),
+      // Rendered at synth time so that statements added after construction land in the one policy.
+      policy: Lazy.stringValue({ produce: () => policyDocument(this.statements) }),
       // S3 rejects a policy change while the public access block is being applied.
       dependsOn: [publicAccessBlock],
     });
     if (props.accessLogBucket) {
       new S3BucketLoggingA(this, "logging", { bucket: this.bucket.id, targetBucket: props.accessLogBucket, targetPrefix: `${props.bucketName}/` });
     }
+  }
+
+  /** Adds a statement to the bucket's one policy (a bucket has a single policy; a second resource would overwrite it). */
+  addToResourcePolicy(statement: PolicyStatement): void {
+    this.statements.push(statement);
   }
 }

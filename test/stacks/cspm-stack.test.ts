@@ -49,6 +49,11 @@ describe("cspm stack", () => {
     expect(invokeConfigs.some((n) => n.includes(`aws_lambda_function.${kmsFn}.`))).to.equal(false);
   });
 
+  it("tells the KMS auditor the audit regions, the only regions its API accepts", () => {
+    const kmsFn = Object.values(out.resource.aws_lambda_function).find((f) => f.function_name === "csp-dev-cspm-kms-auditor")!;
+    expect(kmsFn.environment.variables.AUDIT_REGIONS).to.equal(testConfig().cspm.auditRegions.join(","));
+  });
+
   it("gives the S3 auditor read-only S3, the KMS API routes, its own secret and Security Hub's default product", () => {
     const policy = fnPolicy(out, "csp-dev-cspm-s3-auditor");
     const s3 = policy.filter((s) => [s.Action].flat().some((a: string) => a.startsWith("s3:"))).flatMap((s) => [s.Action].flat()) as string[];

@@ -98,11 +98,20 @@ function statusOf(error: PlatformError): number {
   return 500;
 }
 
+/** Unknown keys are named, not echoed: at most 3, each cut to 40 characters (a 64 KB body can hold thousands). */
+function describeUnknownKeys(keys: readonly string[]): string {
+  const shown = keys.slice(0, 3).map((k) => JSON.stringify(k.length > 40 ? `${k.slice(0, 40)}...` : k));
+  return `unknown key${keys.length > 1 ? "s" : ""} ${shown.join(", ")}${keys.length > 3 ? ` and ${keys.length - 3} more` : ""}`;
+}
+
 /** A readable one-line summary of zod issues: `key_id: Invalid string; region: Required`. */
 export function describeZodError(error: z.ZodError): string {
   return error.issues
     .slice(0, 5)
-    .map((issue) => (issue.path.length > 0 ? `${issue.path.join(".")}: ${issue.message}` : issue.message))
+    .map((issue) => {
+      const message = issue.code === "unrecognized_keys" ? describeUnknownKeys(issue.keys) : issue.message;
+      return issue.path.length > 0 ? `${issue.path.join(".")}: ${message}` : message;
+    })
     .join("; ");
 }
 
