@@ -1,27 +1,32 @@
 import { expect } from "chai";
-import { mockClient } from "aws-sdk-client-mock";
-import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
+import { LambdaClient } from "@aws-sdk/client-lambda";
 import type { Client } from "pg";
 import { run } from "../../scripts/cli/db-bootstrap/program";
 import { createWriter } from "../../functions/aurora-writer/writer";
 import { startPostgres, type PostgresCluster } from "../support/postgres";
 import { createTestDatabase, type TestDatabase } from "../functions/shared/aurora-iam/database";
-import { invokeViaHandler, loadBootstrapHandler } from "../functions/db-bootstrap/stand-in";
+import { loadBootstrapHandler } from "../functions/db-bootstrap/stand-in";
+import { startInvokeServer, type InvokeServer } from "../support/lambda-invoke-server";
 import { countingSigner, localWriterPool, silentLogger } from "../functions/aurora-writer/fixtures";
 import { matrixFailures, seedMatrixData } from "../functions/shared/aurora-iam/privilege-matrix";
 
 /**
- * The subsystem end to end, with only AWS mocked: `db-bootstrap invoke` runs the real bootstrap
- * handler (Lambda and Secrets Manager mocked) on a fresh database; the writer writes through its
+ * The subsystem end to end, with only AWS mocked: `db-bootstrap invoke` calls a local Lambda Invoke
+ * API that runs the real bootstrap handler (Secrets Manager mocked) on a fresh database; the writer writes through its
  * real pg pool with the password the bootstrap stored (the proxy's side of the login) in place of
  * an IAM token; and the privilege matrix holds on the result.
  */
+/** A real Lambda client pointed at the local Invoke API. */
+const clientFor = (server: InvokeServer, region = "eu-west-1") =>
+  new LambdaClient({ region, endpoint: server.endpoint, credentials: { accessKeyId: "AKIAIOSFODNN7EXAMPLE", secretAccessKey: "secret" } });
+
 describe("aurora-iam end to end: bootstrap, writer, privileges", function () {
   this.timeout(60000);
   let pg: PostgresCluster;
   let db: TestDatabase;
   let bootstrap: Awaited<ReturnType<typeof loadBootstrapHandler>>;
-  let lambda: ReturnType<typeof mockClient>;
+  let lambda: InvokeServer;
+  let failing: InvokeServer;
   const out: string[] = [];
   const io = { stdout: (t: string) => void out.push(t), stderr: (t: string) => void out.push(`ERR ${t}`), env: {} };
 
@@ -29,17 +34,25 @@ describe("aurora-iam end to end: bootstrap, writer, privileges", function () {
     pg = await startPostgres();
     db = await createTestDatabase(pg, "platform");
     bootstrap = await loadBootstrapHandler(pg, db);
-    lambda = mockClient(LambdaClient);
-    lambda.on(InvokeCommand, { FunctionName: "csp-dev-aurora-iam-db-bootstrap" }).callsFake(invokeViaHandler(bootstrap.handler));
+    lambda = await startInvokeServer({ "csp-dev-aurora-iam-db-bootstrap": (event) => bootstrap.handler(event) }, { region: "eu-west-1" });
+    failing = await startInvokeServer(
+      {
+        "csp-dev-aurora-iam-db-bootstrap": async () => {
+          throw Object.assign(new Error("Migration 0004-x failed and was rolled back: boom"), { name: "MigrationError" });
+        },
+      },
+      { region: "eu-west-1" },
+    );
   });
   after(async () => {
-    lambda?.restore();
+    await lambda?.close();
+    await failing?.close();
     bootstrap?.restore();
     await pg?.stop();
   });
 
   it("bootstraps a fresh database, writes through the real pool, and the privilege matrix holds", async () => {
-    const cli = (...args: string[]) => run(["invoke", "--function-name", "csp-dev-aurora-iam-db-bootstrap", "--region", "eu-west-1", ...args], io, { lambda: () => new LambdaClient({ region: "eu-west-1" }) });
+    const cli = (...args: string[]) => run(["invoke", "--function-name", "csp-dev-aurora-iam-db-bootstrap", "--region", "eu-west-1", ...args], io, { lambda: (region) => clientFor(lambda, region) });
     expect(await cli(), out.join("")).to.equal(0);
     expect(out.join("")).to.equal(
       "Applied 0001-roles-and-database, 0002-writer-schemas, 0003-writer-tables.\nlambda_writer may read the key columns of: bar.metrics, foo.events.\nSet a new lambda_writer password.\n",
@@ -82,12 +95,7 @@ describe("aurora-iam end to end: bootstrap, writer, privileges", function () {
 
   it("reports a failed bootstrap as one line and exit code 1", async () => {
     out.length = 0;
-    lambda.on(InvokeCommand, { FunctionName: "csp-dev-aurora-iam-db-bootstrap" }).callsFake(async () => ({
-      StatusCode: 200,
-      FunctionError: "Unhandled",
-      Payload: Buffer.from(JSON.stringify({ errorType: "MigrationError", errorMessage: "Migration 0004-x failed and was rolled back: boom" })),
-    }));
-    expect(await run(["invoke", "--function-name", "csp-dev-aurora-iam-db-bootstrap"], io, { lambda: () => new LambdaClient({ region: "eu-west-1" }) })).to.equal(1);
+    expect(await run(["invoke", "--function-name", "csp-dev-aurora-iam-db-bootstrap"], io, { lambda: (region) => clientFor(failing, region) })).to.equal(1);
     expect(out).to.deep.equal(["ERR db-bootstrap: Migration 0004-x failed and was rolled back: boom (MigrationError)\n"]);
   });
 });

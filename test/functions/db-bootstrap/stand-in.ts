@@ -57,16 +57,3 @@ export async function loadBootstrapHandler(pg: PostgresCluster, db: TestDatabase
 }
 
 
-/** A stand-in for the Lambda Invoke API that runs the real handler and answers as Lambda does, errors included. */
-export function invokeViaHandler(handler: HandlerModule["handler"]) {
-  return async (input: { Payload?: Uint8Array }) => {
-    const event: unknown = input.Payload ? JSON.parse(Buffer.from(input.Payload).toString("utf8")) : {};
-    try {
-      const result = await handler(event);
-      return { StatusCode: 200, Payload: Buffer.from(JSON.stringify(result)) };
-    } catch (error) {
-      const e = error as Error;
-      return { StatusCode: 200, FunctionError: "Unhandled", Payload: Buffer.from(JSON.stringify({ errorType: e.name, errorMessage: e.message, trace: (e.stack ?? "").split("\n") })) };
-    }
-  };
-}
