@@ -46,6 +46,8 @@ export class DatabaseBootstrap extends Construct {
       },
       // No failure destination: only Terraform and the CLI invoke it, synchronously.
     });
+    // Its environment (secret ARNs, the cluster endpoint) encrypted at rest with the stack's key.
+    this.fn.function.kmsKeyArn = kmsKey.arn;
     this.fn.addToRolePolicy({ Sid: "ReadMasterSecret", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: cluster.masterSecretArn });
     this.fn.addToRolePolicy({ Sid: "SetWriterSecret", Effect: "Allow", Action: ["secretsmanager:DescribeSecret", "secretsmanager:PutSecretValue"], Resource: writerSecret.arn });
     this.fn.addToRolePolicy({

@@ -45,6 +45,8 @@ export class WriterFunction extends Construct {
       },
       // No failure destination: callers invoke it synchronously and read the answer.
     });
+    // Its environment (the proxy endpoint) encrypted at rest with the stack's key.
+    this.fn.function.kmsKeyArn = props.kmsKey.arn;
     this.fn.addToRolePolicy({
       Sid: "ConnectAsLambdaWriterThroughProxy",
       Effect: "Allow",

@@ -186,6 +186,14 @@ describe("aurora-iam stack", () => {
     ]);
   });
 
+  it("encrypts both functions' environments with the stack's key", () => {
+    const key = refTo(out, "aws_kms_key", () => true, "arn");
+    expect(resources(out, "aws_lambda_function").map((f) => [f.function_name, f.kms_key_arn])).to.deep.equal([
+      ["csp-dev-aurora-iam-db-bootstrap", key],
+      ["csp-dev-aurora-iam-writer", key],
+    ]);
+  });
+
   it("outputs the proxy endpoint, the function names and the secret ARNs", () => {
     expect(Object.keys(out.output ?? {}).sort()).to.include.members(["bootstrapFunctionName", "clusterEndpoint", "masterSecretArn", "proxyEndpoint", "writerFunctionName", "writerSecretArn"]);
   });
