@@ -26,7 +26,15 @@ describe("npm run check:iac", () => {
     const excepted = report.findings.filter((f) => f.exception);
     expect(new Set(excepted.map((f) => f.exception))).to.have.property("size", EXCEPTIONS.length);
     expect(excepted.map((f) => `${f.environment} ${f.path}`).sort()).to.deep.equal(
-      ["dev cspm-dev/mongodb-secret", "dev cspm-dev/s3-auditor/this", "prod cspm-prod/mongodb-secret", "staging cspm-staging/mongodb-secret", "staging cspm-staging/s3-auditor/this"].sort(),
+      [
+        "dev credentials-dev/trigger/function/this",
+        "dev cspm-dev/mongodb-secret",
+        "dev cspm-dev/s3-auditor/this",
+        "prod cspm-prod/mongodb-secret",
+        "staging credentials-staging/trigger/function/this",
+        "staging cspm-staging/mongodb-secret",
+        "staging cspm-staging/s3-auditor/this",
+      ].sort(),
     );
   });
 

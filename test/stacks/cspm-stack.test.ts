@@ -40,7 +40,7 @@ describe("cspm stack", () => {
     const policy = fnPolicy(out, "csp-dev-cspm-kms-auditor");
     const actions = policy.flatMap((s) => [s.Action].flat()) as string[];
     expect(actions.sort()).to.deep.equal(
-      ["kms:DescribeKey", "kms:GetKeyPolicy", "kms:GetKeyRotationStatus", "kms:ListAliases", "kms:ListResourceTags", "logs:CreateLogStream", "logs:PutLogEvents"].sort(),
+      ["kms:Decrypt", "kms:DescribeKey", "kms:GetKeyPolicy", "kms:GetKeyRotationStatus", "kms:ListAliases", "kms:ListResourceTags", "logs:CreateLogStream", "logs:PutLogEvents"].sort(),
     );
     expect(policy.find((s) => s.Sid === "ReadKeyConfiguration")?.Resource).to.equal("arn:aws:kms:*:111111111111:key/*");
     // Called synchronously by API Gateway: no failure destination (it would never fire).

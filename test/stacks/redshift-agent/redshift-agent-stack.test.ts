@@ -79,7 +79,7 @@ describe("redshift-agent stack", () => {
 
   it("gives the role read-only Redshift and Redshift Serverless calls, and no model without a setting", () => {
     const actions = rolePolicy(out).flatMap((s) => [s.Action].flat() as string[]);
-    for (const action of actions) expect(action).to.match(/^(redshift:Describe\w+|redshift-serverless:List\w+|logs:CreateLogStream|logs:PutLogEvents)$/);
+    for (const action of actions) expect(action).to.match(/^(redshift:Describe\w+|redshift-serverless:List\w+|logs:CreateLogStream|logs:PutLogEvents|kms:Decrypt)$/);
     expect(actions).to.include.members(["redshift:DescribeClusters", "redshift:DescribeClusterParameters", "redshift:DescribeLoggingStatus", "redshift:DescribeSnapshotSchedules", "redshift-serverless:ListNamespaces"]);
     expect(rolePolicy(out).find((s) => s.Sid === "ReadClusterLoggingStatus")?.Resource).to.equal("arn:aws:redshift:*:111111111111:cluster:*");
     expect(only(out, "aws_lambda_function").environment.variables).to.not.have.property("BEDROCK_MODEL_ID");
