@@ -7,7 +7,7 @@ import { ConfigError, loadConfig, type AppConfig } from "./stacks/config";
 import { CspmStack } from "./stacks/cspm-stack";
 import { RoleVendingStack } from "./stacks/role-vending/role-vending-stack";
 import { CredentialsStack } from "./stacks/credentials/credentials-stack";
-import { AuroraIamStack } from "./stacks/aurora-iam-stack";
+import { AuroraIamStack } from "./stacks/aurora-iam/aurora-iam-stack";
 import { RedshiftAgentStack } from "./stacks/redshift-agent/redshift-agent-stack";
 import { applyGuardrails, GuardrailsError } from "./stacks/rules/guardrails";
 

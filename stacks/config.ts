@@ -131,7 +131,42 @@ const environmentSettings = z
         reservedConcurrency: z.number().int().min(1).max(10).optional(),
       })
       .strict(),
-    auroraIam: z.object({ databaseName: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, { error: "a PostgreSQL identifier" }) }).strict(),
+    auroraIam: z
+      .object({
+        databaseName: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, { error: "a PostgreSQL identifier" }),
+        /** Aurora PostgreSQL version: the 15 line the migrations are tested on (PostgreSQL 15). Major upgrades stay off. */
+        engineVersion: z.string().regex(/^15\.\d+$/, { error: "an Aurora PostgreSQL 15 version such as 15.10" }),
+        instanceClass: z.string().regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, { error: "an RDS instance class such as db.t4g.medium" }),
+        /** One writer plus readers; two or more keep the database up when a zone fails. */
+        instances: z.number().int().min(1).max(15),
+        backupRetentionDays: z.number().int().min(7, { error: "at least 7 days" }).max(35, { error: "at most 35 days" }),
+        /** A new VPC with private subnets only, one per zone. Zones are settings: an offline plan cannot look them up. */
+        vpc: z
+          .object({
+            cidrBlock: z.string().regex(/^(\d{1,3}\.){3}\d{1,3}\/(1[6-9]|2[0-4])$/, { error: "an IPv4 CIDR block from /16 to /24, such as 10.40.0.0/16" }),
+            availabilityZones: z
+              .array(z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d[a-z]$/, { error: "availability zones such as eu-west-1a" }))
+              .min(2, { error: "at least two availability zones" })
+              .max(6),
+          })
+          .strict()
+          .optional(),
+        /**
+         * Or an existing VPC: subnets in at least two zones, with DNS support and hostnames enabled and
+         * no Secrets Manager interface endpoint with private DNS yet (this stack creates one).
+         */
+        existingVpc: z
+          .object({
+            vpcId: z.string().regex(/^vpc-[0-9a-f]+$/, { error: "a VPC id such as vpc-0abc" }),
+            subnetIds: z.array(z.string().regex(/^subnet-[0-9a-f]+$/, { error: "subnet ids such as subnet-0abc" })).min(2, { error: "subnets in at least two zones" }),
+          })
+          .strict()
+          .optional(),
+        /** Caps concurrent writers, and so connections to the proxy. Unset: no reservation (new accounts have a quota of 10). */
+        writerReservedConcurrency: z.number().int().min(1).max(1000).optional(),
+      })
+      .strict()
+      .refine((a) => (a.vpc === undefined) !== (a.existingVpc === undefined), { error: "exactly one of vpc (a new VPC) or existingVpc", path: ["vpc"] }),
     redshiftAgent: z
       .object({
         /** IAM users joined to RedshiftAgentUsers-<env> (non-exclusively: users added with the CLI stay). */

@@ -25,9 +25,11 @@ const common = {
     projects: ["platform"],
   },
   credentials: { rotationDays: 90 },
-  auroraIam: { databaseName: "platform" },
   redshiftAgent: { allowedUsers: [] as string[], reservedConcurrency: 5, timeoutSeconds: 60 },
 };
+
+/** The Aurora database every environment runs: the PostgreSQL 15 line the migrations are tested on. */
+const auroraIamDatabase = { databaseName: "platform", engineVersion: "15.10" };
 
 export const SETTINGS: RawSettings = {
   dev: {
@@ -36,6 +38,13 @@ export const SETTINGS: RawSettings = {
     accountId: "111111111111",
     namePrefix: "csp-dev",
     logRetentionDays: 30,
+    auroraIam: {
+      ...auroraIamDatabase,
+      instanceClass: "db.t4g.medium",
+      instances: 1,
+      backupRetentionDays: 7,
+      vpc: { cidrBlock: "10.40.0.0/16", availabilityZones: ["eu-west-1a", "eu-west-1b"] },
+    },
     cspm: {
       auditSchedule: "rate(1 day)",
       auditRegions: ["eu-west-1"],
@@ -50,6 +59,14 @@ export const SETTINGS: RawSettings = {
     accountId: "222222222222",
     namePrefix: "csp-staging",
     logRetentionDays: 90,
+    auroraIam: {
+      ...auroraIamDatabase,
+      instanceClass: "db.t4g.medium",
+      instances: 2,
+      backupRetentionDays: 14,
+      vpc: { cidrBlock: "10.41.0.0/16", availabilityZones: ["eu-west-1a", "eu-west-1b"] },
+      writerReservedConcurrency: 20,
+    },
     redshiftAgent: { ...common.redshiftAgent, cloudTrailDataEvents: { retentionDays: 90 } },
     cspm: {
       auditSchedule: "rate(12 hours)",
@@ -68,6 +85,14 @@ export const SETTINGS: RawSettings = {
     roleVending: { ...common.roleVending, eventsReservedConcurrency: 5 },
     credentials: { ...common.credentials, reservedConcurrency: 2 },
     alarmEmail: "security-alerts@example.com",
+    auroraIam: {
+      ...auroraIamDatabase,
+      instanceClass: "db.r6g.large",
+      instances: 2,
+      backupRetentionDays: 35,
+      vpc: { cidrBlock: "10.42.0.0/16", availabilityZones: ["eu-west-1a", "eu-west-1b", "eu-west-1c"] },
+      writerReservedConcurrency: 50,
+    },
     cspm: {
       auditSchedule: "rate(6 hours)",
       auditRegions: ["eu-west-1", "eu-central-1", "us-east-1"],

@@ -208,6 +208,23 @@ export class SecretRotation extends Construct {
     return secret;
   }
 
+  /**
+   * Rotates a secret another construct owns (e.g. Aurora's `lambda_writer` secret, whose resource
+   * policy that construct keeps): the function gets the same grants as for its own secrets, and the
+   * schedule waits for the invoke permission. The owner must admit `this.function.role.arn` to the value.
+   */
+  rotateExisting(id: string, existing: { readonly secretId: string; readonly secretArn: string; readonly rotationDays?: number }): SecretsmanagerSecretRotation {
+    this.secretArns.push(existing.secretArn);
+    return new SecretsmanagerSecretRotation(this, `${id}-rotation`, {
+      secretId: existing.secretId,
+      rotationLambdaArn: this.function.arn,
+      rotationRules: { automaticallyAfterDays: existing.rotationDays ?? 90 },
+      // The first value comes from its owner (the Aurora bootstrap), not from a rotation at apply time.
+      rotateImmediately: false,
+      dependsOn: [this.permission],
+    });
+  }
+
   /** Admits a role (e.g. a trigger function's) on every secret of this construct. */
   admit(roleArn: string): void {
     this.extraAdmitted.push(roleArn);

@@ -79,7 +79,6 @@ describe("redshift-agent stack", () => {
 
   it("gives the role read-only Redshift and Redshift Serverless calls, and no model without a setting", () => {
     const actions = rolePolicy(out).flatMap((s) => [s.Action].flat() as string[]);
-    // kms:Decrypt is NodeFunction's DecryptOwnEnvironment (the stack key, via Lambda only).
     for (const action of actions) expect(action).to.match(/^(redshift:Describe\w+|redshift-serverless:List\w+|logs:CreateLogStream|logs:PutLogEvents|kms:Decrypt)$/);
     expect(actions).to.include.members(["redshift:DescribeClusters", "redshift:DescribeClusterParameters", "redshift:DescribeLoggingStatus", "redshift:DescribeSnapshotSchedules", "redshift-serverless:ListNamespaces"]);
     expect(rolePolicy(out).find((s) => s.Sid === "ReadClusterLoggingStatus")?.Resource).to.equal("arn:aws:redshift:*:111111111111:cluster:*");
