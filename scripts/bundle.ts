@@ -31,7 +31,11 @@ const MIB = 1024 * KIB;
 export const DEFAULT_BUDGET_BYTES = 1 * MIB;
 
 /** Per-function zip budgets in bytes; raise one only with a reason in the comment beside it. */
-export const BUDGETS: Readonly<Record<string, number>> = {};
+export const BUDGETS: Readonly<Record<string, number>> = {
+  // MongoDB's driver (~430 KiB) plus six SDK clients; Powertools Metrics, the SQS batch path and the
+  // SSE-C check took it 4 KiB past 1 MiB. Cold init stays under 200 ms (bench:synth); revisit if it grows.
+  "s3-auditor": 1.125 * MIB,
+};
 
 /**
  * Optional peers that mongodb `require`s inside try/catch for features we do not use (Kerberos,

@@ -12,16 +12,19 @@ import { kmsAuditorRoutes } from "./api";
 import { callerAccount } from "../shared/cspm/kms/caller-account";
 import { kmsClientCache } from "./clients";
 import { accountFromFunctionArn } from "../shared/cspm/kms/key-ref";
+import { MAX_KMS_CLIENTS, parseAuditRegions, regionPolicy } from "./regions";
 
 const env = parseEnv(kmsAuditorEnv);
 const logger = new Logger({ serviceName: KMS_AUDITOR_SERVICE });
-const kms = kmsClientCache();
+// Requests name only allowed regions; a replica's primary (from AWS) may be elsewhere, so the cache is bounded, not closed.
+const kms = kmsClientCache({ maxClients: MAX_KMS_CLIENTS });
 const stsAccount = callerAccount(() => awsClient((config) => new STSClient(config), env.AWS_REGION));
 
 export const handler = createHandler(
   kmsAuditorRoutes({
     region: env.AWS_REGION,
     version: env.SERVICE_VERSION,
+    regions: regionPolicy(env.AWS_REGION, parseAuditRegions(env.AUDIT_REGIONS, env.AWS_REGION)),
     deps: (context) => {
       const fromArn = accountFromFunctionArn(context.invokedFunctionArn);
       return { kms, ownAccountId: fromArn ? () => Promise.resolve(fromArn) : stsAccount, now: () => new Date() };

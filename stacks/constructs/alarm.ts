@@ -3,7 +3,8 @@ import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
 import { SnsTopicPolicy } from "@cdktf/provider-aws/lib/sns-topic-policy";
 import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscription";
 import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
-import { policyDocument } from "./policy-document";
+import { Lazy } from "cdktf";
+import { policyDocument, type PolicyStatement } from "./policy-document";
 import type { SecureKmsKey } from "./kms-key";
 import type { FailureDestination, NodeFunction } from "./node-function";
 
@@ -20,42 +21,59 @@ export class AlarmTopic extends Construct implements FailureDestination {
   readonly topic: SnsTopic;
   readonly arn: string;
   private readonly kmsKey: SecureKmsKey;
+  private readonly statements: PolicyStatement[];
 
   constructor(scope: Construct, id: string, props: AlarmTopicProps) {
     super(scope, id);
     this.kmsKey = props.kmsKey;
-    props.kmsKey.allowService("cloudwatch.amazonaws.com");
+    // CloudWatch sends aws:SourceAccount and aws:SourceArn (the alarm) to KMS: only this account's alarms.
+    props.kmsKey.allowService("cloudwatch.amazonaws.com", undefined, { sourceArn: `arn:aws:cloudwatch:${props.kmsKey.region}:${props.accountId}:alarm:*` });
     this.topic = new SnsTopic(this, "this", { name: props.name, kmsMasterKeyId: props.kmsKey.arn });
     this.arn = this.topic.arn;
+    this.statements = [
+      {
+        Sid: "CloudWatchAlarmsOfThisAccount",
+        Effect: "Allow",
+        Principal: { Service: "cloudwatch.amazonaws.com" },
+        Action: "sns:Publish",
+        Resource: this.topic.arn,
+        Condition: { StringEquals: { "aws:SourceAccount": props.accountId } },
+      },
+      {
+        Sid: "DenyInsecureTransport",
+        Effect: "Deny",
+        Principal: "*",
+        Action: "sns:Publish",
+        Resource: this.topic.arn,
+        Condition: { Bool: { "aws:SecureTransport": "false" } },
+      },
+    ];
     new SnsTopicPolicy(this, "policy", {
       arn: this.topic.arn,
-      policy: policyDocument([
-        {
-          Sid: "CloudWatchAlarmsOfThisAccount",
-          Effect: "Allow",
-          Principal: { Service: "cloudwatch.amazonaws.com" },
-          Action: "sns:Publish",
-          Resource: this.topic.arn,
-          Condition: { StringEquals: { "aws:SourceAccount": props.accountId } },
-        },
-        {
-          Sid: "DenyInsecureTransport",
-          Effect: "Deny",
-          Principal: "*",
-          Action: "sns:Publish",
-          Resource: this.topic.arn,
-          Condition: { Bool: { "aws:SecureTransport": "false" } },
-        },
-      ]),
+      // Rendered at synth so rules added later (allowEventBridgeRule) land in it.
+      policy: Lazy.stringValue({ produce: () => policyDocument(this.statements) }),
     });
     if (props.email) {
       new SnsTopicSubscription(this, "email", { topicArn: this.topic.arn, protocol: "email", endpoint: props.email });
     }
   }
 
+  /** Lets one EventBridge rule publish its matched events here (pinned to the rule's ARN). */
+  allowEventBridgeRule(sid: string, ruleArn: string): void {
+    this.kmsKey.allowService("events.amazonaws.com");
+    this.statements.push({ Sid: sid, Effect: "Allow", Principal: { Service: "events.amazonaws.com" }, Action: "sns:Publish", Resource: this.arn, Condition: { ArnEquals: { "aws:SourceArn": ruleArn } } });
+  }
+
   grantPublish(fn: NodeFunction): void {
     fn.addToRolePolicy({ Sid: "PublishToAlarmTopic", Effect: "Allow", Action: "sns:Publish", Resource: this.arn });
-    fn.addToRolePolicy({ Sid: "EncryptForAlarmTopic", Effect: "Allow", Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: this.kmsKey.arn });
+    fn.addToRolePolicy({
+      Sid: "EncryptForAlarmTopic",
+      Effect: "Allow",
+      Action: ["kms:GenerateDataKey", "kms:Decrypt"],
+      Resource: this.kmsKey.arn,
+      // Only through SNS: the grant is for publishing to this topic, not for decrypting with the key.
+      Condition: { StringEquals: { "kms:ViaService": `sns.${this.kmsKey.region}.amazonaws.com` } },
+    });
   }
 }
 

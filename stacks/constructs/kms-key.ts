@@ -21,15 +21,30 @@ export interface SecureKmsKeyProps {
  * The account-root statement is what lets IAM policies grant use of the key (without it the key can
  * become unmanageable); services are added per use with conditions that tie them to our account.
  */
+/** How a service statement is tied to this account's resources (confused-deputy protection). */
+export interface ServicePin {
+  /** Also require aws:SourceArn to match this ARN (pattern), e.g. the account's alarms. */
+  readonly sourceArn?: string;
+  /**
+   * No condition at all, for services that send neither aws:SourceAccount nor aws:SourceArn to KMS
+   * (a condition would silently break them). Say which documentation says so.
+   */
+  readonly unpinnedBecause?: string;
+}
+
 export class SecureKmsKey extends Construct {
   readonly key: KmsKey;
   readonly arn: string;
+  readonly accountId: string;
+  readonly region: string;
   private readonly statements: PolicyStatement[];
   private readonly props: SecureKmsKeyProps;
 
   constructor(scope: Construct, id: string, props: SecureKmsKeyProps) {
     super(scope, id);
     this.props = props;
+    this.accountId = props.accountId;
+    this.region = props.region;
     const partition = props.partition ?? "aws";
     this.statements = [
       {
@@ -70,18 +85,33 @@ export class SecureKmsKey extends Construct {
 
   /**
    * Lets an AWS service use the key for data keys, e.g. CloudWatch publishing alarms to an encrypted
-   * SNS topic. No condition here: AWS documents these statements without one and not every service
-   * sends `aws:SourceAccount` to KMS, so a condition could silently drop alarms. The resource the
-   * service writes to (the topic's policy) is where the account is pinned.
+   * SNS topic. Pinned to this account with aws:SourceAccount (and aws:SourceArn when given), so the
+   * service cannot use the key for another account's resources; `unpinnedBecause` drops the
+   * condition for services that do not send those keys to KMS (EventBridge).
    */
-  allowService(service: string, actions: readonly string[] = ["kms:Decrypt", "kms:GenerateDataKey*"]): void {
+  allowService(service: string, actions: readonly string[] = ["kms:Decrypt", "kms:GenerateDataKey*"], pin: ServicePin = {}): void {
+    const conditions = pin.unpinnedBecause
+      ? undefined
+      : {
+          StringEquals: { "aws:SourceAccount": this.props.accountId },
+          ...(pin.sourceArn ? { ArnLike: { "aws:SourceArn": pin.sourceArn } } : {}),
+        };
     this.addStatementOnce({
       Sid: `Service${service.replace(/[^A-Za-z0-9]/g, "")}`,
       Effect: "Allow",
       Principal: { Service: service },
       Action: [...actions],
       Resource: "*",
+      ...(conditions ? { Condition: conditions } : {}),
     });
+  }
+
+  /**
+   * Lets an AWS service use the key under conditions that pin it to one resource of ours (e.g.
+   * CloudTrail with `aws:SourceArn` of one trail and the trail's encryption context).
+   */
+  allowServiceWithCondition(sid: string, service: string, actions: readonly string[], condition: NonNullable<PolicyStatement["Condition"]>): void {
+    this.addStatementOnce({ Sid: sid, Effect: "Allow", Principal: { Service: service }, Action: [...actions], Resource: "*", Condition: condition });
   }
 
   /** Names an IAM principal (role ARN) in the key policy for the given actions. */

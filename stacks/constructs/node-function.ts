@@ -29,7 +29,7 @@ export interface NodeFunctionProps {
   readonly description: string;
   readonly accountId: string;
   readonly region: string;
-  /** Encrypts the log group. */
+  /** Encrypts the log group and the environment variables. */
   readonly kmsKey: SecureKmsKey;
   readonly logRetentionDays: number;
   /** @default 30 */
@@ -95,6 +95,14 @@ export class NodeFunction extends Construct {
       Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
       Resource: `arn:${partition}:logs:${props.region}:${props.accountId}:log-group:${logGroupName}:*`,
     });
+    // Lambda decrypts the environment (encrypted with the stack key below) with the execution role's permissions.
+    this.statements.push({
+      Sid: "DecryptOwnEnvironment",
+      Effect: "Allow",
+      Action: "kms:Decrypt",
+      Resource: props.kmsKey.arn,
+      Condition: { StringEquals: { "kms:ViaService": `lambda.${props.region}.amazonaws.com` } },
+    });
     if (props.vpc) {
       // Lambda needs these to attach ENIs; they do not support resource-level scoping for Create/Describe.
       this.statements.push({
@@ -124,6 +132,8 @@ export class NodeFunction extends Construct {
       memorySize: props.memorySize ?? 256,
       reservedConcurrentExecutions: props.reservedConcurrency,
       loggingConfig: { logFormat: "JSON", logGroup: logGroupName, applicationLogLevel: "INFO", systemLogLevel: "WARN" },
+      // The environment is encrypted with the stack's key, not Lambda's AWS-managed one.
+      kmsKeyArn: props.kmsKey.arn,
       environment: {
         variables: Lazy.anyValue({ produce: () => ({ NODE_OPTIONS: "--enable-source-maps", ...this.env }) }) as unknown as Record<string, string>,
       },

@@ -8,6 +8,9 @@ import { ApiGatewayIntegration } from "@cdktf/provider-aws/lib/api-gateway-integ
 import { ApiGatewayDeployment } from "@cdktf/provider-aws/lib/api-gateway-deployment";
 import { ApiGatewayStage } from "@cdktf/provider-aws/lib/api-gateway-stage";
 import { ApiGatewayMethodSettings } from "@cdktf/provider-aws/lib/api-gateway-method-settings";
+import { ApiGatewayRequestValidator } from "@cdktf/provider-aws/lib/api-gateway-request-validator";
+import { ApiGatewayModel } from "@cdktf/provider-aws/lib/api-gateway-model";
+import { ApiGatewayGatewayResponse } from "@cdktf/provider-aws/lib/api-gateway-gateway-response";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
 import { IamPolicy } from "@cdktf/provider-aws/lib/iam-policy";
@@ -21,6 +24,12 @@ export interface ApiRoute {
   /** One path segment, e.g. `audit-key`. */
   readonly path: string;
   readonly handler: NodeFunction;
+  /**
+   * JSON Schema (draft-04, e.g. `z.toJSONSchema(schema, { target: "draft-04" })` of the route's
+   * contract) that API Gateway validates the body against before invoking the function.
+   * @default any JSON object
+   */
+  readonly requestSchema?: Readonly<Record<string, unknown>>;
 }
 
 export interface IamRestApiProps {
@@ -42,7 +51,7 @@ export interface IamRestApiProps {
 }
 
 /** JSON access log line: one object per request, fields named as API Gateway's $context variables. */
-const ACCESS_LOG_FORMAT = JSON.stringify({
+export const ACCESS_LOG_FORMAT = JSON.stringify({
   requestId: "$context.requestId",
   extendedRequestId: "$context.extendedRequestId",
   requestTime: "$context.requestTimeEpoch",
@@ -61,6 +70,23 @@ const ACCESS_LOG_FORMAT = JSON.stringify({
   errorMessage: "$context.error.message",
   authorizeError: "$context.authorize.error",
 });
+
+/** A body that is a JSON object: what every route accepts at least (the function validates the rest). */
+const JSON_OBJECT_SCHEMA = { $schema: "http://json-schema.org/draft-04/schema#", title: "JsonObject", type: "object" };
+
+/**
+ * Gateway responses in the API's own error shape, `{"error":{"code","message"},"requestId"}` (the
+ * shape functions/shared/platform/http.ts answers with), so clients parse one shape whether API
+ * Gateway or the function rejected the request. A validation failure answers code InvalidRequest,
+ * like the function's own body validation.
+ */
+export const GATEWAY_RESPONSES: readonly { type: string; code: string }[] = [
+  { type: "BAD_REQUEST_BODY", code: "InvalidRequest" },
+  { type: "BAD_REQUEST_PARAMETERS", code: "InvalidRequest" },
+  { type: "DEFAULT_4XX", code: "$context.error.responseType" },
+  { type: "DEFAULT_5XX", code: "$context.error.responseType" },
+];
+export const gatewayErrorTemplate = (code: string) => `{"error":{"code":"${code}","message":$context.error.messageString},"requestId":"$context.requestId"}`;
 
 /**
  * A regional REST API whose every method requires IAM (SigV4) authorization, proxied to Lambda,
@@ -86,17 +112,36 @@ export class IamRestApi extends Construct {
 
     const routeResources: Construct[] = [];
     const resources = new Map<string, ApiGatewayResource>();
+    // Bodies are checked against each route's model before the function runs (and is billed).
+    const validator = new ApiGatewayRequestValidator(this, "body-validator", { restApiId: this.api.id, name: "body", validateRequestBody: true, validateRequestParameters: false });
+    for (const response of GATEWAY_RESPONSES) {
+      routeResources.push(
+        new ApiGatewayGatewayResponse(this, `response-${response.type}`, {
+          restApiId: this.api.id,
+          responseType: response.type,
+          responseTemplates: { "application/json": gatewayErrorTemplate(response.code) },
+        }),
+      );
+    }
     for (const route of props.routes) {
       let resource = resources.get(route.path);
       if (!resource) {
         resource = new ApiGatewayResource(this, `resource-${route.path}`, { restApiId: this.api.id, parentId: this.api.rootResourceId, pathPart: route.path });
         resources.set(route.path, resource);
       }
+      const model = new ApiGatewayModel(this, `model-${route.method}-${route.path}`, {
+        restApiId: this.api.id,
+        name: `${route.method}${route.path}`.replace(/(^|[^A-Za-z0-9]+)([A-Za-z0-9])/g, (_, __, c: string) => c.toUpperCase()) + "Request",
+        contentType: "application/json",
+        schema: JSON.stringify(route.requestSchema ?? JSON_OBJECT_SCHEMA),
+      });
       const method = new ApiGatewayMethod(this, `method-${route.method}-${route.path}`, {
         restApiId: this.api.id,
         resourceId: resource.id,
         httpMethod: route.method,
         authorization: "AWS_IAM",
+        requestValidatorId: validator.id,
+        requestModels: { "application/json": model.name },
       });
       const integration = new ApiGatewayIntegration(this, `integration-${route.method}-${route.path}`, {
         restApiId: this.api.id,
@@ -112,16 +157,20 @@ export class IamRestApi extends Construct {
         action: "lambda:InvokeFunction",
         functionName: route.handler.function.functionName,
         principal: "apigateway.amazonaws.com",
-        // Only this API's deployed stages, only this method and path.
-        sourceArn: `${this.api.executionArn}/*/${route.method}/${route.path}`,
+        // Only this API's deployed stage, only this method and path (not test invocations or other stages).
+        sourceArn: `${this.api.executionArn}/${stageName}/${route.method}/${route.path}`,
       });
-      routeResources.push(method, integration);
+      routeResources.push(method, integration, model);
     }
 
     const deployment = new ApiGatewayDeployment(this, "deployment", {
       restApiId: this.api.id,
       // A new deployment whenever the set of routes changes.
-      triggers: { routes: createHash("sha256").update(JSON.stringify(props.routes.map((r) => [r.method, r.path, r.handler.functionName]))).digest("hex") },
+      triggers: {
+        routes: createHash("sha256")
+          .update(JSON.stringify([props.routes.map((r) => [r.method, r.path, r.handler.functionName, r.requestSchema ?? null]), GATEWAY_RESPONSES.map((g) => gatewayErrorTemplate(g.code))]))
+          .digest("hex"),
+      },
       lifecycle: { createBeforeDestroy: true },
       dependsOn: routeResources as ApiGatewayMethod[],
     });
@@ -141,7 +190,9 @@ export class IamRestApi extends Construct {
       restApiId: this.api.id,
       stageName: this.stage.stageName,
       methodPath: "*/*",
-      settings: { throttlingRateLimit: props.rateLimit, throttlingBurstLimit: props.burstLimit, metricsEnabled: true, dataTraceEnabled: false },
+      // Execution logs at ERROR (authorization, throttling and integration failures) and per-method
+      // metrics; never data tracing, which would log request and response bodies.
+      settings: { throttlingRateLimit: props.rateLimit, throttlingBurstLimit: props.burstLimit, metricsEnabled: true, loggingLevel: "ERROR", dataTraceEnabled: false },
     });
     this.url = this.stage.invokeUrl;
 

@@ -24,7 +24,7 @@ export class KmsAuditService {
 
   constructor(stack: PlatformStack, config: AppConfig) {
     const { accountId, region, logRetentionDays } = config;
-    const environment: KmsAuditorEnvironment = { POWERTOOLS_SERVICE_NAME: KMS_AUDITOR_SERVICE, SERVICE_VERSION: version };
+    const environment: KmsAuditorEnvironment = { POWERTOOLS_SERVICE_NAME: KMS_AUDITOR_SERVICE, SERVICE_VERSION: version, AUDIT_REGIONS: config.cspm.auditRegions.join(",") };
     this.function = new NodeFunction(stack, "kms-auditor", {
       entry: "kms-auditor",
       functionName: `${stack.prefix}-kms-auditor`,

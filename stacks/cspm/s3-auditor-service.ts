@@ -4,6 +4,7 @@ import type { PlatformStack } from "../platform-stack";
 import { Alarm } from "../constructs/alarm";
 import { EventQueue } from "../constructs/event-queue";
 import { EventTrigger } from "../constructs/event-trigger";
+import { SecureQueue } from "../constructs/secure-queue";
 import { NodeFunction } from "../constructs/node-function";
 import type { IamRestApi } from "../constructs/rest-api";
 import type { SecureSecret } from "../constructs/secret";
@@ -67,7 +68,14 @@ export class S3AuditorService {
       vpc: config.cspm.vpc,
       onFailure: stack.alarmTopic,
     }));
-    auditor.addToRolePolicy({ Sid: "ReadBucketConfiguration", Effect: "Allow", Action: [...S3_AUDIT_ACTIONS], Resource: "*" });
+    // Only ListAllMyBuckets takes no resource; the bucket reads are granted on buckets, not on "*".
+    auditor.addToRolePolicy({ Sid: "ListBuckets", Effect: "Allow", Action: "s3:ListAllMyBuckets", Resource: "*" });
+    auditor.addToRolePolicy({
+      Sid: "ReadBucketConfiguration",
+      Effect: "Allow",
+      Action: S3_AUDIT_ACTIONS.filter((a) => a !== "s3:ListAllMyBuckets"),
+      Resource: "arn:aws:s3:::*",
+    });
     auditor.addToRolePolicy({ Sid: "ReadAccountPublicAccessBlock", Effect: "Allow", Action: "s3:GetAccountPublicAccessBlock", Resource: "*" });
     auditor.addToRolePolicy({ Sid: "ResolveKeyAliases", Effect: "Allow", Action: "kms:ListAliases", Resource: "*" });
     auditor.addToRolePolicy({
@@ -86,11 +94,23 @@ export class S3AuditorService {
     // execute-api:Invoke on exactly the KMS audit routes, through the API's own managed policy.
     props.kmsAuditApi.grantInvoke(auditor, env("KMS_AUDIT_API_URL"));
 
+    // Scheduled audit events EventBridge could not deliver; the alarm says when one lands here.
+    const eventDlq = new SecureQueue(stack, "event-dlq", { name: `${stack.prefix}-undelivered-events`, kmsKey: stack.kmsKey });
+    new Alarm(stack, "event-dlq-messages", {
+      name: `${stack.prefix}-undelivered-events`,
+      description: "EventBridge could not deliver an audit event to the S3 auditor; it is kept in the queue for 14 days.",
+      topic: stack.alarmTopic,
+      namespace: "AWS/SQS",
+      metricName: "ApproximateNumberOfMessagesVisible",
+      dimensions: { QueueName: eventDlq.name },
+      statistic: "Maximum",
+    });
     new EventTrigger(stack, "scheduled-audit", {
       name: `${stack.prefix}-scheduled-audit`,
       description: "Full S3 audit of the configured regions",
       target: auditor,
       schedule: config.cspm.auditSchedule,
+      deadLetterQueue: eventDlq,
     });
     // Bucket changes are queued and consumed in batches by at most `changeAuditConcurrency` auditors:
     // an apply touching 200 buckets becomes a few de-duplicated batch audits, not 200 runs.

@@ -1,9 +1,16 @@
 import { expect } from "chai";
 import { Testing } from "cdktf";
-import { RoleVendingStack } from "../../stacks/role-vending-stack";
+import { RoleVendingStack } from "../../stacks/role-vending/role-vending-stack";
 import { synth, testConfig } from "../support/synth";
+import { ensureBundles } from "../support/bundles";
 
 describe("platform stack (what every subsystem stack has)", () => {
+  // The sample stack's functions need their zips.
+  before(async function () {
+    this.timeout(120000);
+    await ensureBundles();
+  });
+
   it("stores state in S3 with native locking and encryption when a backend is configured", () => {
     const config = testConfig({ backend: { bucket: "tf-state", region: "eu-west-1", keyPrefix: "platform" } });
     const out = synth(new RoleVendingStack(Testing.app(), config));

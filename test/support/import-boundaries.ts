@@ -55,7 +55,8 @@ function judge(file: string, spec: string): string[] {
     if (t.name === "@cdktf/provider-aws" || t.name === "@cdktf/provider-aws/lib" || t.name === "@cdktf/provider-aws/lib/index") rules.push("no barrel import of @cdktf/provider-aws (use @cdktf/provider-aws/lib/<resource>)");
     if (isCdktf(t.name) && !file.startsWith("stacks/") && file !== "main.ts") rules.push("cdktf and constructs are imported only inside stacks/ and main.ts");
     if (file.startsWith("functions/shared/contracts/") && t.name !== "zod" && !t.name.startsWith("zod/")) rules.push("contracts import only zod");
-    if (file.startsWith("functions/shared/iam-policy/")) rules.push("the IAM policy engine is pure: no packages");
+    // Node built-ins without I/O side effects (node:net isIP) keep it pure; packages (SDK, env readers) do not.
+    if (file.startsWith("functions/shared/iam-policy/") && !t.name.startsWith("node:")) rules.push("the IAM policy engine is pure: no packages");
     return rules;
   }
   const path = t.path;

@@ -145,6 +145,8 @@ export const kmsAuditorEnv = z.object({
   AWS_REGION: region,
   /** The deployed package version, answered by /health. */
   SERVICE_VERSION: z._default(z.string(), "0.0.0-dev"),
+  /** Comma-separated regions requests may name (the settings' audit regions); unset: every region of the function's partition. */
+  AUDIT_REGIONS: z.optional(z.string()),
   POWERTOOLS_SERVICE_NAME: z.optional(z.string()),
   POWERTOOLS_LOG_LEVEL: z.optional(z.string()),
 });

@@ -13,8 +13,13 @@
  * Unlike a literal reading of the document, the evaluator honours Deny statements, NotPrincipal,
  * NotAction and NotResource, and only treats a condition as restricting the caller when it pins a
  * fixed, wildcard-free value (an `IfExists` condition never pins: the key can be absent).
+ * "Public" follows S3's own definition ("The meaning of public", S3 User Guide): its list of
+ * condition keys ({@link PINNING_CONDITION_KEYS}), source-IP ranges no broader than /8 (IPv4) or
+ * /32 (IPv6) (`ip-range.ts`), access-point delegation to a fixed account, and web identity
+ * providers as public principals.
  */
 import { ValidationError } from "../platform/errors";
+import { ipRangeRestrictsCaller } from "./ip-range";
 
 // ---------------------------------------------------------------------------------------------
 // Types
@@ -29,7 +34,11 @@ export type PrincipalType = "*" | "AWS" | "Service" | "Federated" | "CanonicalUs
  * - `public`: anyone (`"*"`, `{"AWS":"*"}`, `arn:aws:iam::*:root` or any ARN whose account is a wildcard);
  * - `account`: an AWS account or an IAM/STS ARN in it (`accountId` set; `isRoot` for the account root);
  * - `service`: an AWS service principal (`s3.amazonaws.com`);
- * - `federated`: a SAML/OIDC provider; `canonical-user`: an S3 canonical user id;
+ * - `federated`: a SAML/OIDC provider of an account (`arn:aws:iam::<account>:saml-provider/...`);
+ *   a web identity provider named by its domain (`graph.facebook.com`, `accounts.google.com`,
+ *   `cognito-identity.amazonaws.com`) is `public`: anyone can sign in there, and S3 calls such a
+ *   grant public ("The meaning of public");
+ * - `canonical-user`: an S3 canonical user id;
  * - `unknown`: e.g. a unique id (`AROA...`) left behind when a role was deleted.
  */
 export type PrincipalKind = "public" | "account" | "service" | "federated" | "canonical-user" | "unknown";
@@ -224,7 +233,11 @@ const PRINCIPAL_ARN = /^arn:([^:]*):(iam|sts)::([^:]*):(.+)$/;
 export function classifyPrincipal(type: PrincipalType, value: string): Principal {
   if (type === "*" || value === "*") return { type, value, kind: "public" };
   if (type === "Service") return { type, value, kind: "service" };
-  if (type === "Federated") return { type, value, kind: "federated" };
+  if (type === "Federated") {
+    const provider = PRINCIPAL_ARN.exec(value);
+    if (provider && ACCOUNT_ID.test(provider[3]!)) return { type, value, kind: "federated", accountId: provider[3]! };
+    return { type, value, kind: "public" };
+  }
   if (type === "CanonicalUser") return { type, value, kind: "canonical-user" };
   if (ACCOUNT_ID.test(value)) return { type, value, kind: "account", accountId: value, isRoot: true };
   const arn = PRINCIPAL_ARN.exec(value);
@@ -366,9 +379,18 @@ export function statementCoversResource(statement: Statement, resource: string):
   return statement.notResource ? !matched : matched;
 }
 
+/**
+ * Whether a principal stands for every caller (`*`, `{"AWS":"*"}`, a wildcard-account ARN). A public
+ * web identity provider does not: anyone may sign in there, but a Deny naming it still binds only
+ * the callers who did.
+ */
+function isEveryone(principal: Principal): boolean {
+  return principal.kind === "public" && principal.type !== "Federated";
+}
+
 /** Whether the statement names every principal: `Principal: "*"`, `{"AWS":"*"}` or a wildcard-account ARN (not NotPrincipal). */
 export function appliesToAllPrincipals(statement: Statement): boolean {
-  return !statement.notPrincipal && statement.principals.some((p) => p.kind === "public");
+  return !statement.notPrincipal && statement.principals.some(isEveryone);
 }
 
 /** The statement's conditions on `key` (case-insensitive), optionally only those with base operator `baseOperator`. */
@@ -396,19 +418,27 @@ export function conditionEquals(condition: Condition, key: string, value: string
 // Pinning conditions
 
 /**
- * Condition keys that restrict the caller to known accounts, organisations, networks or sources.
- * `kms:ViaService` is absent on purpose: any account can call through a service, so it only
- * narrows a statement that is also pinned by `kms:CallerAccount`. `aws:username` is absent too:
- * a user name is unique only within an account, so any account can create a user called `alice`.
+ * Condition keys that restrict the caller to known accounts, organisations, networks or sources:
+ * the keys of S3's "The meaning of public" (a principal, user, role or service principal, e.g.
+ * `aws:PrincipalOrgID`; `aws:SourceIp`; `aws:SourceArn`; `aws:SourceVpc`; `aws:SourceVpce`;
+ * `aws:SourceOwner`; `aws:SourceAccount`; `s3:x-amz-server-side-encryption-aws-kms-key-id`;
+ * `aws:userid`; `s3:DataAccessPointArn`; `s3:DataAccessPointAccount`), plus `kms:CallerAccount`
+ * for key policies.
+ *
+ * Absent on purpose: `kms:ViaService` (any account can call through a service, so it only narrows a
+ * statement also pinned by `kms:CallerAccount`); `aws:username` (unique only within an account, so
+ * any account can create a user called `alice`); `aws:VpcSourceIp` (a private address any VPC of any
+ * account can use; S3 does not list it either).
  */
 export const PINNING_CONDITION_KEYS: readonly string[] = [
-  "kms:calleraccount", "aws:principalaccount", "aws:principalorgid", "aws:principalorgpaths", "aws:principalarn",
+  "kms:calleraccount", "aws:principalaccount", "aws:principalorgid", "aws:principalorgpaths", "aws:principalarn", "aws:principalservicename",
   "aws:sourceaccount", "aws:sourcearn", "aws:sourceowner", "aws:sourceorgid", "aws:sourceorgpaths",
-  "aws:sourcevpc", "aws:sourcevpce", "aws:sourceip", "aws:vpcsourceip", "aws:userid",
+  "aws:sourcevpc", "aws:sourcevpce", "aws:sourceip", "aws:userid",
+  "s3:dataaccesspointaccount", "s3:dataaccesspointarn", "s3:x-amz-server-side-encryption-aws-kms-key-id",
 ];
 
-const ACCOUNT_KEYS = new Set(["kms:calleraccount", "aws:principalaccount", "aws:sourceaccount", "aws:sourceowner"]);
-const ARN_KEYS = new Set(["aws:principalarn", "aws:sourcearn"]);
+const ACCOUNT_KEYS = new Set(["kms:calleraccount", "aws:principalaccount", "aws:sourceaccount", "aws:sourceowner", "s3:dataaccesspointaccount"]);
+const ARN_KEYS = new Set(["aws:principalarn", "aws:sourcearn", "s3:dataaccesspointarn"]);
 const PATH_KEYS = new Set(["aws:principalorgpaths", "aws:sourceorgpaths"]);
 const POSITIVE_OPERATORS = new Set(["StringEquals", "StringEqualsIgnoreCase", "StringLike", "ArnEquals", "ArnLike", "IpAddress"]);
 const NEGATED_OPERATORS = new Set(["StringNotEquals", "StringNotEqualsIgnoreCase", "StringNotLike", "ArnNotEquals", "ArnNotLike", "NotIpAddress"]);
@@ -417,14 +447,16 @@ function hasWildcard(s: string): boolean {
   return s.includes("*") || s.includes("?") || s.includes("${");
 }
 
-/** Whether one value fixes the caller for `key`: no wildcard where the account/org/network is named. */
+/**
+ * Whether one value fixes the caller for `key`: no wildcard or policy variable where the account,
+ * organisation, network or role is named. A wildcard after that part (`arn:aws:s3:us-west-2:
+ * 123456789012:accesspoint/*`, `AROAEXAMPLEID:*`) still pins: no other owner can match it. S3 says
+ * so for `s3:DataAccessPointArn` and for `aws:userid` of the form `AROLEID:*`.
+ */
 function valuePins(key: string, value: string): boolean {
   const v = value.trim();
   if (v === "" || /^[*?]+$/.test(v)) return false;
-  if (key === "aws:sourceip" || key === "aws:vpcsourceip") {
-    const m = /\/(\d+)$/.exec(v);
-    return !hasWildcard(v) && !(m && Number(m[1]) === 0);
-  }
+  if (key === "aws:sourceip") return !hasWildcard(v) && ipRangeRestrictsCaller(v);
   if (ARN_KEYS.has(key)) {
     const parts = v.split(":");
     // arn:partition:service:region:account:resource — the account must be fixed (S3 ARNs have none; then the resource must be).
@@ -433,6 +465,11 @@ function valuePins(key: string, value: string): boolean {
     return account === "" ? !hasWildcard(parts.slice(5).join(":").split("/")[0]!) : !hasWildcard(account);
   }
   if (PATH_KEYS.has(key)) return !hasWildcard(v.split("/")[0]!);
+  // A role's unique id fixes the role; `:*` only leaves its session name open.
+  if (key === "aws:userid") {
+    const id = v.endsWith(":*") ? v.slice(0, -2) : v;
+    return id !== "" && !hasWildcard(id);
+  }
   if (ACCOUNT_KEYS.has(key)) return !hasWildcard(v);
   return !hasWildcard(v);
 }
@@ -460,12 +497,14 @@ export function isPinningCondition(condition: Condition): boolean {
 /**
  * Whether a Deny condition denies every caller outside fixed values (the Deny then guards an Allow):
  * a pinning key under a negated operator (StringNotEquals, ArnNotLike, NotIpAddress, ... with or
- * without `IfExists`: an absent key is also denied), every value fixed.
+ * without `IfExists`: a negated operator is true when the key is absent, so absent is denied too),
+ * every value fixed. `ForAllValues:` keeps that (true for an absent key); `ForAnyValue:` does not
+ * (false for an absent key, so a caller without the key slips past the Deny).
  */
 export function isGuardingCondition(condition: Condition): boolean {
   return (
     isPinningKey(condition.key) &&
-    condition.setQualifier === undefined &&
+    condition.setQualifier !== "ForAnyValue" &&
     NEGATED_OPERATORS.has(condition.baseOperator) &&
     condition.values.length > 0 &&
     condition.values.every((v) => valuePins(condition.key, v))
@@ -497,21 +536,25 @@ function namesPrincipal(deny: Statement, grantee: Principal): boolean {
 function denyAppliesTo(deny: Statement, grantee: Principal | "anyone"): boolean {
   if (deny.notPrincipal) return grantee !== "anyone" && !namesPrincipal(deny, grantee);
   if (deny.principals.length === 0) return true;
-  if (deny.principals.some((x) => x.kind === "public")) return true;
+  if (deny.principals.some(isEveryone)) return true;
   return grantee !== "anyone" && namesPrincipal(deny, grantee);
 }
 
-/** The caller's account a condition value names: the value of kms:CallerAccount / aws:PrincipalAccount, the account of an aws:PrincipalArn. */
+/**
+ * The account a condition value lets in: the value of kms:CallerAccount / aws:PrincipalAccount /
+ * s3:DataAccessPointAccount, the account of an aws:PrincipalArn or s3:DataAccessPointArn (a grant
+ * through another account's access point is delegated to that account).
+ */
 function callerAccountOf(key: string, value: string): string | undefined {
-  if (key === "kms:calleraccount" || key === "aws:principalaccount") return ACCOUNT_ID.test(value.trim()) ? value.trim() : undefined;
-  if (key === "aws:principalarn") {
+  if (key === "kms:calleraccount" || key === "aws:principalaccount" || key === "s3:dataaccesspointaccount") return ACCOUNT_ID.test(value.trim()) ? value.trim() : undefined;
+  if (key === "aws:principalarn" || key === "s3:dataaccesspointarn") {
     const account = value.trim().split(":")[4];
     return account !== undefined && ACCOUNT_ID.test(account) ? account : undefined;
   }
   return undefined;
 }
 
-/** The caller accounts `conditions` name in kms:CallerAccount, aws:PrincipalAccount or aws:PrincipalArn, without repeats. */
+/** The caller accounts `conditions` name in the account keys of {@link callerAccountOf}, without repeats. */
 function callerAccountsIn(conditions: readonly Condition[]): string[] {
   const accounts = new Set<string>();
   for (const c of conditions) {

@@ -19,7 +19,12 @@ export interface ApiGatewayProxyEvent {
   readonly queryStringParameters?: Record<string, string | undefined> | null;
   readonly body: string | null;
   readonly isBase64Encoded?: boolean;
-  readonly requestContext?: { readonly requestId?: string; readonly identity?: { readonly sourceIp?: string } } | null;
+  readonly pathParameters?: Record<string, string | undefined> | null;
+  readonly requestContext?: {
+    readonly requestId?: string;
+    /** With IAM authorization API Gateway fills in the caller: `userArn`, `accountId`, `caller`, `accessKey`. */
+    readonly identity?: { readonly sourceIp?: string; readonly userArn?: string | null; readonly accountId?: string | null; readonly caller?: string | null; readonly accessKey?: string | null };
+  } | null;
 }
 
 export interface ApiGatewayProxyResult {
@@ -39,13 +44,16 @@ export interface LambdaContext {
 
 /** An error that carries its own HTTP status (405, 413, 502 ...). */
 export class HttpError extends PlatformError {
+  /** Extra response headers, e.g. `retry-after` for a 429. */
+  readonly headers: Record<string, string>;
   constructor(
     readonly statusCode: number,
     code: string,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; headers?: Record<string, string> },
   ) {
     super(code, message, options);
+    this.headers = options?.headers ?? {};
   }
 }
 
@@ -86,11 +94,17 @@ function normalisePath(path: string): string {
   return trimmed === "" ? "/" : trimmed;
 }
 
-/** The path to route on: the resource path, unless the API uses a greedy `{proxy+}` resource. */
+/**
+ * The path to route on: the resource path (templated ones such as `/grants/{id}` included, with
+ * the values in `pathParameters`), unless the API uses a greedy `{proxy+}` resource.
+ */
 function routePath(event: ApiGatewayProxyEvent): string {
   const resource = event.resource;
-  return normalisePath(resource && !resource.includes("{") ? resource : (event.path ?? "/"));
+  return normalisePath(resource && !resource.includes("+}") ? resource : (event.path ?? "/"));
 }
+
+/** Methods that carry no body: an empty one is read as `{}`. */
+const BODYLESS_METHODS = new Set(["GET", "HEAD", "DELETE", "OPTIONS"]);
 
 function statusOf(error: PlatformError): number {
   if (error instanceof HttpError) return error.statusCode;
@@ -99,11 +113,20 @@ function statusOf(error: PlatformError): number {
   return 500;
 }
 
+/** Unknown keys are named, not echoed: at most 3, each cut to 40 characters (a 64 KB body can hold thousands). */
+function describeUnknownKeys(keys: readonly string[]): string {
+  const shown = keys.slice(0, 3).map((k) => JSON.stringify(k.length > 40 ? `${k.slice(0, 40)}...` : k));
+  return `unknown key${keys.length > 1 ? "s" : ""} ${shown.join(", ")}${keys.length > 3 ? ` and ${keys.length - 3} more` : ""}`;
+}
+
 /** A readable one-line summary of zod issues: `key_id: Invalid string; region: Required`. */
 export function describeZodError(error: $ZodError): string {
   return error.issues
     .slice(0, 5)
-    .map((issue) => (issue.path.length > 0 ? `${issue.path.join(".")}: ${issue.message}` : issue.message))
+    .map((issue) => {
+      const message = issue.code === "unrecognized_keys" ? describeUnknownKeys(issue.keys) : issue.message;
+      return issue.path.length > 0 ? `${issue.path.join(".")}: ${message}` : message;
+    })
     .join("; ");
 }
 
@@ -161,7 +184,8 @@ export function createHandler(routes: readonly Route[], options: HandlerOptions)
         const allow = candidates.map((r) => r.method.toUpperCase()).join(", ");
         throw Object.assign(new HttpError(405, "MethodNotAllowed", `${method} is not allowed on ${path}; use ${allow}.`), { allow });
       }
-      const parsed = safeParse(matched.body, parseJson(decodeBody(event, maxBodyBytes)));
+      const text = decodeBody(event, maxBodyBytes);
+      const parsed = safeParse(matched.body, text.trim() === "" && BODYLESS_METHODS.has(method) ? {} : parseJson(text));
       if (!parsed.success) throw new ValidationError(`Invalid request body: ${describeZodError(parsed.error)}.`, "InvalidRequest");
       const payload = await matched.handle({ body: parsed.data, event, context, requestId, logger });
       logger.info("request", { requestId, method, path, statusCode: 200, durationMs: Math.round(performance.now() - started) });
@@ -171,7 +195,8 @@ export function createHandler(routes: readonly Route[], options: HandlerOptions)
         const statusCode = statusOf(error);
         logger.info("request rejected", { requestId, method, path, statusCode, code: error.code, detail: error.message });
         const allow = (error as { allow?: unknown }).allow;
-        return answer(statusCode, { error: { code: error.code, message: error.message }, requestId }, typeof allow === "string" ? { allow } : {});
+        const headers = { ...(error instanceof HttpError ? error.headers : {}), ...(typeof allow === "string" ? { allow } : {}) };
+        return answer(statusCode, { error: { code: error.code, message: error.message }, requestId }, headers);
       }
       if (error instanceof HttpError) {
         logger.warn("request failed upstream", { requestId, method, path, statusCode: error.statusCode, code: error.code, detail: error.message });

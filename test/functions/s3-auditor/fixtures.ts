@@ -42,7 +42,7 @@ export function bucket(name = "good-bucket", overrides: Partial<BucketInventory>
     policyStatus: ok(false),
     acl: ok(null),
     publicAccessBlock: ok(ALL_ON),
-    encryption: ok([{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: "aws:kms", KMSMasterKeyID: "arn:aws:kms:eu-west-1:111122223333:key/k1" }, BucketKeyEnabled: true }]),
+    encryption: ok([{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: "aws:kms", KMSMasterKeyID: "arn:aws:kms:eu-west-1:111122223333:key/k1" }, BucketKeyEnabled: true, BlockedEncryptionTypes: { EncryptionType: ["SSE-C"] } }]),
     versioning: ok({ status: "Enabled", mfaDelete: false }),
     logging: ok({ TargetBucket: "logs-bucket", TargetPrefix: `${name}/` }),
     ownership: ok("BucketOwnerEnforced"),

@@ -40,6 +40,17 @@ describe("Alarm and AlarmTopic constructs", () => {
     expect(alarm).to.include({ metric_name: "Errors", threshold: 1, treat_missing_data: "notBreaching" });
     expect(alarm.alarm_actions[0]).to.match(/aws_sns_topic\./);
     const keyPolicy = statements(only(out, "aws_kms_key").policy);
-    expect(keyPolicy.some((s) => s.Principal?.Service === "cloudwatch.amazonaws.com")).to.equal(true);
+    const cloudwatch = keyPolicy.find((s) => s.Principal?.Service === "cloudwatch.amazonaws.com");
+    // Only this account's alarms may have CloudWatch use the key.
+    expect(cloudwatch?.Condition).to.deep.equal({ StringEquals: { "aws:SourceAccount": "111111111111" }, ArnLike: { "aws:SourceArn": "arn:aws:cloudwatch:eu-west-1:111111111111:alarm:*" } });
+  });
+
+  it("lets a function publish failures to the topic, using the topic key only through SNS", () => {
+    const out = synthScope((scope) => {
+      const { fn, kmsKey } = fakeFunction(scope, "job");
+      new AlarmTopic(scope, "topic", { name: "alarms", accountId: "111111111111", kmsKey }).grantPublish(fn);
+    });
+    const encrypt = statements(only(out, "aws_iam_role_policy").policy).find((s) => s.Sid === "EncryptForAlarmTopic");
+    expect(encrypt?.Condition).to.deep.equal({ StringEquals: { "kms:ViaService": "sns.eu-west-1.amazonaws.com" } });
   });
 });

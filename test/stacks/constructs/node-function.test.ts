@@ -46,6 +46,10 @@ describe("NodeFunction construct", () => {
     expect(fn.filename).to.match(/demo\.zip$/);
   });
 
+  it("encrypts its environment with the stack's key", () => {
+    expect(only(out, "aws_lambda_function").kms_key_arn).to.match(/^\$\{aws_kms_key\..*\.arn\}$/);
+  });
+
   it("creates its KMS-encrypted log group with retention before the function", () => {
     const logs = only(out, "aws_cloudwatch_log_group");
     expect(logs).to.include({ name: "/aws/lambda/demo-fn", retention_in_days: 30 });
@@ -55,9 +59,11 @@ describe("NodeFunction construct", () => {
     expect(fn.logging_config.log_group).to.equal("/aws/lambda/demo-fn");
   });
 
-  it("gives the role only its own log writes plus what was granted", () => {
+  it("gives the role only its own log writes, decrypting its own environment through Lambda, plus what was granted", () => {
     const policy = statements(only(out, "aws_iam_role_policy").policy);
-    expect(policy.map((s) => s.Sid)).to.deep.equal(["WriteOwnLogs", "ReadThing"]);
+    expect(policy.map((s) => s.Sid)).to.deep.equal(["WriteOwnLogs", "DecryptOwnEnvironment", "ReadThing"]);
+    expect(policy[1]).to.deep.include({ Action: "kms:Decrypt", Condition: { StringEquals: { "kms:ViaService": `lambda.${REGION}.amazonaws.com` } } });
+    expect(policy[1].Resource).to.match(/aws_kms_key\./);
     expect(policy[0].Resource).to.equal(`arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/aws/lambda/demo-fn:*`);
     for (const s of policy) expect(s.Resource).to.not.equal("*");
     const trust = statements(only(out, "aws_iam_role").assume_role_policy)[0];

@@ -23,6 +23,21 @@ describe("PrivateBucket construct", () => {
     expect(only(out, "aws_s3_bucket_logging")).to.include({ target_bucket: "logs", target_prefix: "data/" });
   });
 
+  it("expires noncurrent versions and abandoned uploads", () => {
+    const [rule] = only(out, "aws_s3_bucket_lifecycle_configuration").rule;
+    expect(rule.status).to.equal("Enabled");
+    expect(rule.noncurrent_version_expiration[0].noncurrent_days).to.equal(90);
+    expect(rule.abort_incomplete_multipart_upload[0].days_after_initiation).to.equal(7);
+  });
+
+  it("states why a bucket has no access logs in a tag", () => {
+    const reasoned = synthScope((scope) => {
+      const kmsKey = new SecureKmsKey(scope, "key", { description: "d", alias: "a", accountId: "111111111111", region: "eu-west-1" });
+      new PrivateBucket(scope, "bucket", { bucketName: "logs", kmsKey, noAccessLogsReason: "it is the access-log bucket" });
+    });
+    expect(only(reasoned, "aws_s3_bucket").tags).to.deep.equal({ "access-logs-not-needed-because": "it is the access-log bucket" });
+  });
+
   it("denies every request without TLS, on the bucket and its objects", () => {
     const [deny] = statements(only(out, "aws_s3_bucket_policy").policy);
     expect(deny).to.deep.include({ Effect: "Deny", Principal: "*", Action: "s3:*", Condition: { Bool: { "aws:SecureTransport": "false" } } });

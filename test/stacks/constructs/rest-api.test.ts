@@ -26,10 +26,34 @@ describe("IamRestApi construct", () => {
     for (const i of resources(out, "aws_api_gateway_integration")) expect(i).to.include({ type: "AWS_PROXY", integration_http_method: "POST" });
   });
 
-  it("limits each Lambda permission to its own method and path", () => {
+  it("limits each Lambda permission to the deployed stage, its own method and path", () => {
     const arns = resources(out, "aws_lambda_permission").map((p) => p.source_arn as string);
-    expect(arns.some((a) => a.endsWith("/*/POST/health"))).to.equal(true);
-    expect(arns.some((a) => a.endsWith("/*/POST/audit-key"))).to.equal(true);
+    expect(arns.some((a) => a.endsWith("/v1/POST/health"))).to.equal(true);
+    expect(arns.some((a) => a.endsWith("/v1/POST/audit-key"))).to.equal(true);
+  });
+
+  it("validates every body against its route's model and answers validation errors in the API's error shape", () => {
+    const [validator] = resources(out, "aws_api_gateway_request_validator");
+    expect(validator).to.include({ validate_request_body: true });
+    const models = resources(out, "aws_api_gateway_model");
+    expect(models.map((m) => m.name).sort()).to.deep.equal(["POSTauditKeyRequest", "POSThealthRequest"]);
+    expect(JSON.parse(models[0]!.schema)).to.include({ type: "object" });
+    for (const m of resources(out, "aws_api_gateway_method")) {
+      expect(m.request_validator_id).to.match(/aws_api_gateway_request_validator\./);
+      expect(m.request_models["application/json"]).to.match(/aws_api_gateway_model\./);
+    }
+    const responses = resources(out, "aws_api_gateway_gateway_response");
+    const badBody = responses.find((r) => r.response_type === "BAD_REQUEST_BODY")!;
+    const template = badBody.response_templates["application/json"] as string;
+    // The template is JSON once API Gateway substitutes the quoted message.
+    const rendered = JSON.parse(template.replace("$context.error.messageString", JSON.stringify("Invalid request body")).replace("$context.requestId", "r-1"));
+    expect(rendered).to.deep.equal({ error: { code: "InvalidRequest", message: "Invalid request body" }, requestId: "r-1" });
+    expect(responses.map((r) => r.response_type).sort()).to.deep.equal(["BAD_REQUEST_BODY", "BAD_REQUEST_PARAMETERS", "DEFAULT_4XX", "DEFAULT_5XX"]);
+  });
+
+  it("logs execution errors with metrics and never traces data", () => {
+    const settings = only(out, "aws_api_gateway_method_settings").settings;
+    expect(settings).to.include({ logging_level: "ERROR", metrics_enabled: true, data_trace_enabled: false });
   });
 
   it("writes JSON access logs to an encrypted log group and throttles the stage", () => {

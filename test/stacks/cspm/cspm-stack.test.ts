@@ -44,13 +44,18 @@ describe("cspm stack", () => {
     const policy = fnPolicy(out, "csp-dev-cspm-kms-auditor");
     const actions = policy.flatMap((s) => [s.Action].flat()) as string[];
     expect(actions.sort()).to.deep.equal(
-      ["kms:DescribeKey", "kms:GetKeyPolicy", "kms:GetKeyRotationStatus", "kms:ListAliases", "kms:ListResourceTags", "logs:CreateLogStream", "logs:PutLogEvents"].sort(),
+      ["kms:Decrypt", "kms:DescribeKey", "kms:GetKeyPolicy", "kms:GetKeyRotationStatus", "kms:ListAliases", "kms:ListResourceTags", "logs:CreateLogStream", "logs:PutLogEvents"].sort(),
     );
     expect(policy.find((s) => s.Sid === "ReadKeyConfiguration")?.Resource).to.equal("arn:aws:kms:*:111111111111:key/*");
     // Called synchronously by API Gateway: no failure destination (it would never fire).
     const kmsFn = Object.entries(out.resource.aws_lambda_function).find(([, f]) => f.function_name === "csp-dev-cspm-kms-auditor")![0];
     const invokeConfigs = resources(out, "aws_lambda_function_event_invoke_config").map((c) => c.function_name as string);
     expect(invokeConfigs.some((n) => n.includes(`aws_lambda_function.${kmsFn}.`))).to.equal(false);
+  });
+
+  it("tells the KMS auditor the audit regions, the only regions its API accepts", () => {
+    const kmsFn = Object.values(out.resource.aws_lambda_function).find((f) => f.function_name === "csp-dev-cspm-kms-auditor")!;
+    expect(kmsFn.environment.variables.AUDIT_REGIONS).to.equal(testConfig().cspm.auditRegions.join(","));
   });
 
   it("gives the S3 auditor read-only S3, the KMS API routes, its own secret and Security Hub's default product", () => {
@@ -80,7 +85,8 @@ describe("cspm stack", () => {
 
   it("queues CloudTrail bucket changes in an encrypted queue with a DLQ, consumed in batches with a maximum concurrency", () => {
     const queues = resources(out, "aws_sqs_queue");
-    expect(queues.map((q) => q.name).sort()).to.deep.equal(["csp-dev-cspm-bucket-changes", "csp-dev-cspm-bucket-changes-dlq"]);
+    // Plus the scheduled audit's dead-letter queue (undelivered schedule events).
+    expect(queues.map((q) => q.name).sort()).to.deep.equal(["csp-dev-cspm-bucket-changes", "csp-dev-cspm-bucket-changes-dlq", "csp-dev-cspm-undelivered-events"]);
     for (const q of queues) expect(q.kms_master_key_id).to.match(/aws_kms_key\./);
     const main = queues.find((q) => q.name === "csp-dev-cspm-bucket-changes")!;
     expect(JSON.parse(main.redrive_policy)).to.include({ maxReceiveCount: 3 });
@@ -91,8 +97,10 @@ describe("cspm stack", () => {
     const toQueue = targets.find((t) => /aws_sqs_queue\./.test(t.arn))!;
     expect(toQueue.dead_letter_config.arn).to.match(/aws_sqs_queue\./);
     for (const policy of resources(out, "aws_sqs_queue_policy")) {
-      const [send] = statements(policy.policy);
-      expect(send.Condition.ArnEquals["aws:SourceArn"]).to.match(/aws_cloudwatch_event_rule\./);
+      // Every queue takes messages only from EventBridge rules of this stack, each pinned by its ARN.
+      const sends = statements(policy.policy).filter((st) => st.Effect === "Allow" && [st.Action].flat().includes("sqs:SendMessage"));
+      expect(sends).to.have.length.greaterThan(0);
+      for (const send of sends) expect(send.Condition.ArnEquals["aws:SourceArn"]).to.match(/aws_cloudwatch_event_rule\./);
     }
   });
 
@@ -105,9 +113,9 @@ describe("cspm stack", () => {
     expect(pattern["detail-type"]).to.deep.equal(["AWS API Call via CloudTrail"]);
   });
 
-  it("alarms on errors of both functions, on partial runs and on KMS API lookups that failed", () => {
+  it("alarms on errors of both functions, on partial runs, on KMS API lookups that failed and on undelivered audit events", () => {
     const alarms = resources(out, "aws_cloudwatch_metric_alarm").map((a) => `${a.namespace}/${a.metric_name}`);
-    expect(alarms.sort()).to.deep.equal(["AWS/Lambda/Errors", "AWS/Lambda/Errors", "CSPM/KmsApiUnavailable", "CSPM/RunPartial"]);
+    expect(alarms.sort()).to.deep.equal(["AWS/Lambda/Errors", "AWS/Lambda/Errors", "AWS/SQS/ApproximateNumberOfMessagesVisible", "CSPM/KmsApiUnavailable", "CSPM/RunPartial"]);
   });
 
   it("every CSPM alarm watches a metric the S3 auditor really emits, with the same dimensions", () => {
@@ -129,9 +137,25 @@ describe("cspm stack", () => {
         for (const m of declaration.Metrics) emitted.add(JSON.stringify([declaration.Namespace, m.Name, values]));
       }
     }
-    const cspmAlarms = resources(out, "aws_cloudwatch_metric_alarm").filter((a) => a.namespace !== "AWS/Lambda");
+    const cspmAlarms = resources(out, "aws_cloudwatch_metric_alarm").filter((a) => a.namespace === METRICS_NAMESPACE);
     expect(cspmAlarms).to.have.length.greaterThan(0);
     for (const alarm of cspmAlarms) expect([...emitted], alarm.alarm_name).to.include(JSON.stringify([alarm.namespace, alarm.metric_name, alarm.dimensions]));
+  });
+
+  it("keeps events EventBridge could not deliver in encrypted dead-letter queues", () => {
+    const queues = out.resource.aws_sqs_queue as Record<string, { kms_master_key_id: string }>;
+    for (const queue of Object.values(queues)) expect(queue.kms_master_key_id).to.match(/aws_kms_key\./);
+    for (const target of resources(out, "aws_cloudwatch_event_target")) {
+      const dlq = /^\$\{aws_sqs_queue\.([\w-]+)\.arn\}$/.exec(target.dead_letter_config.arn);
+      expect(dlq, JSON.stringify(target.dead_letter_config)).to.not.equal(null);
+      expect(queues).to.have.property(dlq![1]!);
+    }
+  });
+
+  it("grants the S3 reads on buckets and only ListAllMyBuckets on \"*\"", () => {
+    const policy = fnPolicy(out, "csp-dev-cspm-s3-auditor");
+    expect(policy.find((s) => s.Sid === "ListBuckets")).to.include({ Action: "s3:ListAllMyBuckets", Resource: "*" });
+    expect(policy.find((s) => s.Sid === "ReadBucketConfiguration")?.Resource).to.equal("arn:aws:s3:::*");
   });
 
   it("outputs what a user needs next", () => {

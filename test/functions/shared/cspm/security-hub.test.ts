@@ -149,3 +149,95 @@ describe("Security Hub sink", () => {
     expect(withoutUnrecordedMarker(f)).to.equal(f);
   });
 });
+
+// The sink's limits, pinned exactly (mutation testing found nothing catching a change to them):
+// how many times a FailedFinding is retried, and the single-finding size guard.
+
+/** A finding whose JSON is exactly `bytes` long. */
+function findingOfSize(name: string, bytes: number): AwsSecurityFinding {
+  const f: AwsSecurityFinding = { ...finding(0, 0), Id: `arn:aws:s3:::${name}/check`, Resources: [{ Type: "AwsS3Bucket", Id: `arn:aws:s3:::${name}` }] };
+  f.Description = "d".repeat(bytes - Buffer.byteLength(JSON.stringify(f)));
+  expect(Buffer.byteLength(JSON.stringify(f))).to.equal(bytes);
+  return f;
+}
+
+describe("Security Hub sink limits", () => {
+  const client = new SecurityHubClient({ region: "eu-west-1", credentials: { accessKeyId: "a", secretAccessKey: "b" } });
+  let mock: ReturnType<typeof mockClient>;
+  let sleeps: number[];
+  const options = (retry?: { maxAttempts: number; baseDelayMs: number; maxDelayMs: number }) => ({ limiter: new TokenBucket(1000, 1000), ...(retry ? { retry } : {}), sleep: async (ms: number) => void sleeps.push(ms), random: () => 0.5 });
+
+  beforeEach(() => {
+    mock = mockClient(client);
+    sleeps = [];
+  });
+  afterEach(() => mock.restore());
+
+  describe("FailedFindings retries", () => {
+    const alwaysFailing = () =>
+      mock.on(BatchImportFindingsCommand).callsFake((input) => ({
+        SuccessCount: 0,
+        FailedCount: input.Findings.length,
+        FailedFindings: input.Findings.map((f: AwsSecurityFinding) => ({ Id: f.Id, ErrorCode: "InternalException", ErrorMessage: "try later" })),
+      }));
+
+    it("sends a finding that keeps failing exactly 5 times (the default, first attempt included), then reports it failed", async () => {
+      alwaysFailing();
+      const f = findingOfSize("stuck", 2000);
+      const outcome = await importFindings(client, [f], options());
+      expect(mock.commandCalls(BatchImportFindingsCommand)).to.have.length(5);
+      expect(outcome.calls).to.equal(5);
+      expect(outcome.succeeded).to.deep.equal([]);
+      expect(outcome.failed).to.deep.equal([{ id: f.Id, errorCode: "InternalException", message: "try later" }]);
+      // One backoff between attempts, exponential with full jitter (random 0.5 of 200 ms x 2^n).
+      expect(sleeps).to.deep.equal([100, 200, 400, 800]);
+    });
+
+    it("follows the policy's maxAttempts: 1 means no retry, 3 means three sends", async () => {
+      alwaysFailing();
+      await importFindings(client, [findingOfSize("once", 2000)], options({ maxAttempts: 1, baseDelayMs: 200, maxDelayMs: 5000 }));
+      expect(mock.commandCalls(BatchImportFindingsCommand)).to.have.length(1);
+      mock.resetHistory();
+      await importFindings(client, [findingOfSize("thrice", 2000)], options({ maxAttempts: 3, baseDelayMs: 200, maxDelayMs: 5000 }));
+      expect(mock.commandCalls(BatchImportFindingsCommand)).to.have.length(3);
+    });
+
+    it("succeeds on the last allowed attempt", async () => {
+      let n = 0;
+      mock.on(BatchImportFindingsCommand).callsFake((input) => {
+        n++;
+        return n < 5 ? { FailedFindings: input.Findings.map((f: AwsSecurityFinding) => ({ Id: f.Id, ErrorCode: "InternalException", ErrorMessage: "x" })) } : { FailedFindings: [] };
+      });
+      const outcome = await importFindings(client, [findingOfSize("late", 2000)], options());
+      expect(outcome.failed).to.deep.equal([]);
+      expect(outcome.succeeded).to.have.length(1);
+      expect(n).to.equal(5);
+    });
+
+    it("retries an UnprocessedFinding of a resolution exactly 5 times too", async () => {
+      mock.on(BatchUpdateFindingsCommand).callsFake((input) => ({
+        ProcessedFindings: [],
+        UnprocessedFindings: input.FindingIdentifiers.map((id: { Id: string }) => ({ FindingIdentifier: id, ErrorCode: "InternalException", ErrorMessage: "x" })),
+      }));
+      const outcome = await resolveFindings(client, [{ id: "f1", productArn: "p" }], options());
+      expect(mock.commandCalls(BatchUpdateFindingsCommand)).to.have.length(5);
+      expect(outcome.failed).to.deep.equal([{ id: "f1", errorCode: "InternalException", message: "x" }]);
+    });
+  });
+
+  describe("single-finding size guard", () => {
+    it("sends a finding of exactly 240 KB and holds back one byte more as FindingTooLarge, without sending it", async () => {
+      mock.on(BatchImportFindingsCommand).callsFake((input) => ({ SuccessCount: input.Findings.length, FailedCount: 0, FailedFindings: [] }));
+      const fits = findingOfSize("fits", 240 * 1024);
+      const tooBig = findingOfSize("too-big", 240 * 1024 + 1);
+      const small = findingOfSize("small", 2000);
+
+      const outcome = await importFindings(client, [fits, tooBig, small], options());
+
+      const sent = mock.commandCalls(BatchImportFindingsCommand).flatMap((c) => c.args[0].input.Findings!.map((f) => f.Id));
+      expect(sent).to.deep.equal([fits.Id, small.Id]);
+      expect(outcome.succeeded).to.deep.equal([fits.Id, small.Id]);
+      expect(outcome.failed).to.deep.equal([{ id: tooBig.Id, errorCode: "FindingTooLarge", message: "The finding is over Security Hub's 240 KB limit." }]);
+    });
+  });
+});

@@ -48,7 +48,7 @@ describe("policy: parsing", () => {
   it("classifies every principal form", () => {
     const parsed = policy({
       Effect: "Allow",
-      Principal: { AWS: ["*", "arn:aws:iam::*:root", OTHER, `arn:aws:iam::${OTHER}:role/app`, `arn:aws:sts::${OTHER}:assumed-role/r/s`, "AROAEXAMPLEID"], Service: "s3.amazonaws.com", Federated: "cognito-identity.amazonaws.com", CanonicalUser: "79a59df9" },
+      Principal: { AWS: ["*", "arn:aws:iam::*:root", OTHER, `arn:aws:iam::${OTHER}:role/app`, `arn:aws:sts::${OTHER}:assumed-role/r/s`, "AROAEXAMPLEID"], Service: "s3.amazonaws.com", Federated: ["cognito-identity.amazonaws.com", `arn:aws:iam::${OTHER}:saml-provider/corp`], CanonicalUser: "79a59df9" },
       Action: "kms:Decrypt",
     }).statements[0]!;
 
@@ -60,7 +60,9 @@ describe("policy: parsing", () => {
       ["account", OTHER, false],
       ["unknown", null, null],
       ["service", null, null],
-      ["federated", null, null],
+      // A web identity provider lets anyone sign in (S3 calls such a grant public); a SAML provider belongs to an account.
+      ["public", null, null],
+      ["federated", OTHER, null],
       ["canonical-user", null, null],
     ]);
     expect(classifyPrincipal("*", "*").kind).to.equal("public");

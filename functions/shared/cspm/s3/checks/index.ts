@@ -15,6 +15,7 @@ import { s3BucketObjectLockEnabled } from "./s3-bucket-object-lock-enabled";
 import { s3BucketPublicRead } from "./s3-bucket-public-read";
 import { s3BucketPublicWrite } from "./s3-bucket-public-write";
 import { s3BucketSecureTransportPolicy } from "./s3-bucket-secure-transport-policy";
+import { s3BucketSseCBlocked } from "./s3-bucket-sse-c-blocked";
 import { s3BucketServerAccessLoggingEnabled } from "./s3-bucket-server-access-logging-enabled";
 import { s3BucketVersioningEnabled } from "./s3-bucket-versioning-enabled";
 import type { AccountCheckInput, BucketCheckInput } from "./types";
@@ -28,6 +29,7 @@ export const BUCKET_CHECKS: readonly Check<BucketCheckInput>[] = [
   s3BucketSecureTransportPolicy,
   s3BucketCrossAccountAccess,
   s3BucketKmsEncryption,
+  s3BucketSseCBlocked,
   s3BucketVersioningEnabled,
   s3BucketMfaDeleteEnabled,
   s3BucketServerAccessLoggingEnabled,

@@ -18,13 +18,15 @@ const CONTROL_BUCKET_ACTIONS = ["s3:DeleteBucketPolicy", "s3:PutBucketAcl", "s3:
 const CONTROL_OBJECT_ACTIONS = ["s3:PutObjectAcl"];
 
 /** Condition keys whose fixed value, when it is the owner account (or an ARN in it), keeps callers inside that account. */
-const ACCOUNT_VALUE_KEYS = new Set(["aws:principalaccount", "aws:sourceaccount", "aws:sourceowner"]);
+const ACCOUNT_VALUE_KEYS = new Set(["aws:principalaccount", "aws:sourceaccount", "aws:sourceowner", "s3:dataaccesspointaccount"]);
+/** Keys whose values are ARNs; the owner account fixed in them keeps callers inside it (the owner's access points). */
+const ACCOUNT_ARN_KEYS = new Set(["aws:principalarn", "s3:dataaccesspointarn"]);
 /** Keys that pin an "anyone" Allow to one account; the policy engine reports such grants as cross-account already. */
-const ACCOUNT_PIN_KEYS = new Set(["aws:principalaccount", "kms:calleraccount"]);
+const ACCOUNT_PIN_KEYS = new Set(["aws:principalaccount", "kms:calleraccount", "s3:dataaccesspointaccount", "s3:dataaccesspointarn"]);
 
 function valuesAreOwner(c: Condition, owner: string): boolean {
   if (ACCOUNT_VALUE_KEYS.has(c.key)) return c.values.every((v) => v === owner);
-  if (c.key === "aws:principalarn") return c.values.every((v) => v.split(":")[4] === owner);
+  if (ACCOUNT_ARN_KEYS.has(c.key)) return c.values.every((v) => v.split(":")[4] === owner);
   return false;
 }
 

@@ -30,10 +30,8 @@ const SAMPLE_ACTIONS = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:L
 
 /** Holds for a plain-HTTP request: aws:SecureTransport false, in any spelling. */
 function isInsecureTransportCondition(condition: Condition): boolean {
-  if (conditionEquals(condition, "aws:SecureTransport", "false")) {
-    // StringEquals is case-sensitive and the key's value is "false": "False" never matches, so that Deny never applies.
-    return condition.baseOperator !== "StringEquals" || condition.values.every((v) => v === "false");
-  }
+  // conditionEquals honours StringEquals' case: {"StringEquals": {"aws:SecureTransport": "False"}} never holds.
+  if (conditionEquals(condition, "aws:SecureTransport", "false")) return true;
   // StringNotEquals "true" also matches "false" (and an absent key): the same Deny, spelled negatively.
   return (
     condition.key === "aws:securetransport" &&
@@ -42,6 +40,11 @@ function isInsecureTransportCondition(condition: Condition): boolean {
     condition.values.length > 0 &&
     condition.values.every((v) => v.toLowerCase() === "true")
   );
+}
+
+/** `StringEquals "False"` (or "FALSE"): written for plain HTTP, but the key's value is "false", so it never matches. */
+function neverMatchesInsecureTransport(condition: Condition): boolean {
+  return condition.key === "aws:securetransport" && condition.baseOperator === "StringEquals" && condition.values.some((v) => v !== "false" && v.toLowerCase() === "false");
 }
 
 function isTlsDeny(s: Statement): boolean {
@@ -79,7 +82,11 @@ export const s3BucketSecureTransportPolicy: Check<BucketCheckInput> = {
     if (uncovered.length === 0) {
       return result(metadata, "PASSED", `Bucket ${bucket.name} denies requests without TLS (${complete.map(describeStatement).join(", ")}).`);
     }
-    if (tlsDenies.length === 0) return result(metadata, "FAILED", `Bucket ${bucket.name}'s policy has no Deny on aws:SecureTransport false.`);
+    if (tlsDenies.length === 0) {
+      const dead = parsed.policy.statements.filter((s) => s.effect === "Deny" && s.conditions.some(neverMatchesInsecureTransport));
+      const why = dead.length > 0 ? ` ${dead.map(describeStatement).join(", ")} never applies: StringEquals is case-sensitive and aws:SecureTransport is "false", not "False"; use {"Bool": {"aws:SecureTransport": "false"}}.` : "";
+      return result(metadata, "FAILED", `Bucket ${bucket.name}'s policy has no Deny on aws:SecureTransport false.${why}`, dead.length > 0 ? { details: { statements: dead.map((s) => s.index) } } : {});
+    }
     const why = tlsDenies.map((s) => shortfall(s, resources)).filter((w): w is string => w !== undefined);
     const reasons = why.length > 0 ? why : [`the TLS Deny statements together leave ${uncovered[0]![0]} on ${uncovered[0]![1].includes("/") ? "objects" : "the bucket"} allowed without TLS`];
     return result(metadata, "FAILED", `Bucket ${bucket.name}'s TLS-only policy is incomplete: ${reasons.join("; ")}.`, { details: { statements: tlsDenies.map((s) => s.index) } });

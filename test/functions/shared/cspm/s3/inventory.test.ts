@@ -130,7 +130,10 @@ describe("S3 inventory", () => {
     const report = await auditBuckets(deps());
     const results = report.buckets[0]!.results;
     const unavailable = results.filter((r) => r.status === "NOT_AVAILABLE");
-    expect(unavailable.map((r) => [r.checkId, r.errorCode])).to.deep.equal([["s3_bucket_kms_encryption", "AccessDenied"]]);
+    expect(unavailable.map((r) => [r.checkId, r.errorCode])).to.deep.equal([
+      ["s3_bucket_kms_encryption", "AccessDenied"],
+      ["s3_bucket_sse_c_blocked", "AccessDenied"],
+    ]);
     expect(s3.commandCalls(GetBucketEncryptionCommand)).to.have.length(1); // AccessDenied is not retried
   });
 

@@ -61,6 +61,19 @@ describe("s3_bucket_secure_transport_policy (S3.5)", () => {
     expect(run(policyOf(deny({ StringEqualsIgnoreCase: { "aws:SecureTransport": "FALSE" } }))).status).to.equal("PASSED");
   });
 
+  it('fails a StringEquals "False" Deny as one that never applies, even when it covers everything', () => {
+    for (const value of ["False", "FALSE", ["False"]]) {
+      const r = run(policyOf(deny({ StringEquals: { "aws:SecureTransport": value } }, { Sid: "TlsOnly" })));
+      expect(r.status, JSON.stringify(value)).to.equal("FAILED");
+      expect(r.reason).to.contain('"TlsOnly" (#0) never applies');
+      expect(r.details).to.deep.equal({ statements: [0] });
+    }
+    // Beside a Deny that works, the dead one does not matter.
+    expect(run(policyOf(deny({ StringEquals: { "aws:SecureTransport": "False" } }), deny({ Bool: { "aws:SecureTransport": "false" } }))).status).to.equal("PASSED");
+    // A Deny without the near-miss says nothing about one.
+    expect(run(policyOf(deny({ Bool: { "aws:SecureTransport": "true" } }))).reason).not.to.contain("never applies");
+  });
+
   it("fails for a true value, an Allow, or no policy; NOT_AVAILABLE when the policy cannot be read", () => {
     expect(run(policyOf(deny({ Bool: { "aws:SecureTransport": "true" } }))).status).to.equal("FAILED");
     expect(run(policyOf({ ...deny({ Bool: { "aws:SecureTransport": "true" } }), Effect: "Allow" })).status).to.equal("FAILED");

@@ -1,0 +1,2 @@
+#!/usr/bin/env node
+require("tsx/cjs"); require("../redshift-agent/main.ts");

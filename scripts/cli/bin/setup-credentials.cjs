@@ -1,0 +1,3 @@
+#!/usr/bin/env node
+require("tsx/cjs");
+require("../setup-credentials/main.ts");

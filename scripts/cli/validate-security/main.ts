@@ -1,0 +1,5 @@
+import { resolve } from "node:path";
+import { main, processIo } from "../credentials/common";
+import { run } from "./program";
+
+main((argv) => run(argv, { io: processIo(), root: resolve(__dirname, "..", "..", "..") }));
