@@ -33,10 +33,13 @@ for (const u of Object.values(USERS)) {
 
 let shared: Promise<{ dynamo: Dynalite; api: ProxyHandler; cleanup: () => Promise<unknown> }> | undefined;
 
+let savedEnv: NodeJS.ProcessEnv | undefined;
+
 function loadFunctions() {
   shared ??= (async () => {
     const dynamo = await startDynalite();
     await dynamo.store(TABLE);
+    savedEnv = { ...process.env };
     Object.assign(process.env, {
       AWS_REGION: "eu-west-1",
       AWS_ACCESS_KEY_ID: "local",
@@ -66,6 +69,11 @@ function loadFunctions() {
 // One dynalite for every file using the real handlers (they keep their clients for the process).
 after(async () => {
   if (shared) await (await shared).dynamo.stop();
+  // The handlers read their environment at load; later test files must not inherit it (metrics off, local endpoints).
+  if (savedEnv) {
+    for (const key of Object.keys(process.env)) if (!(key in savedEnv)) delete process.env[key];
+    Object.assign(process.env, savedEnv);
+  }
 });
 
 export interface RealVending {

@@ -156,6 +156,10 @@ const ENV_KEYS = [
   "AWS_LAMBDA_LOG_LEVEL",
   "LOG_LEVEL",
   "POWERTOOLS_DEV",
+  // Another file's real handlers turn metrics off for the process; this file reads the EMF lines.
+  "POWERTOOLS_METRICS_DISABLED",
+  "POWERTOOLS_METRICS_NAMESPACE",
+  "POWERTOOLS_SERVICE_NAME",
 ] as const;
 
 describe("s3-auditor handler (real module, stubbed AWS, local KMS API and MongoDB)", function () {

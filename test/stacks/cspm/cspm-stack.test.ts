@@ -122,12 +122,17 @@ describe("cspm stack", () => {
     // Emit one run's metrics through the real Powertools path and read the EMF line back.
     const lines: string[] = [];
     const write = process.stdout.write;
+    // Other test files may leave Powertools' switches set for the process; this test needs the real output.
+    const switches = { POWERTOOLS_METRICS_DISABLED: process.env.POWERTOOLS_METRICS_DISABLED, POWERTOOLS_DEV: process.env.POWERTOOLS_DEV };
+    delete process.env.POWERTOOLS_METRICS_DISABLED;
+    delete process.env.POWERTOOLS_DEV;
     process.stdout.write = ((chunk: unknown) => (lines.push(String(chunk)), true)) as typeof process.stdout.write;
     try {
       const metrics = createMetrics({ namespace: METRICS_NAMESPACE, service: METRICS_SERVICE });
       publishRunMetrics(metrics, { runId: "r", status: "complete", failedKeys: [], store: "ok", errors: [], counts: { failed: 0, kmsUnavailable: 0, sent: 0, archived: 0, resolved: 0 } } as never);
     } finally {
       process.stdout.write = write;
+      for (const [key, value] of Object.entries(switches)) if (value !== undefined) process.env[key] = value;
     }
     const emf = lines.map((l) => JSON.parse(l)).find((l) => l._aws)!;
     const emitted = new Set<string>();
