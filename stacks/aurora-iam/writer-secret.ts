@@ -72,10 +72,9 @@ export class WriterSecret extends Construct {
   }
 
   /**
-   * SEAM for the credentials subsystem: the coordinator attaches its single-user PostgreSQL rotation
-   * construct here (its role is admitted to the value; the construct creates the rotation schedule,
-   * runs in `AuroraNetwork.rotationSecurityGroup` and reaches the cluster directly, as the bootstrap
-   * does). Until then the secret is set once by the bootstrap and not rotated.
+   * Admits the credentials subsystem's single-user rotation (its role) to the value; the stack
+   * schedules it with `SecretRotation.rotateExisting`. It runs in `AuroraNetwork.rotationSecurityGroup`
+   * and reaches the cluster directly, as the bootstrap does.
    */
   attachRotation(rotation: WriterSecretRotation): void {
     if (this.rotationRoleArn) throw new Error("The writer secret already has a rotation attached.");
