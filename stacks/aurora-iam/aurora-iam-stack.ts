@@ -1,5 +1,5 @@
 import type { Construct } from "constructs";
-import { TerraformOutput } from "cdktf";
+import { dependable, TerraformOutput } from "cdktf";
 import { WRITER_DB_USER } from "../../functions/shared/contracts/aurora-writer";
 import type { AppConfig } from "../config";
 import { PlatformStack } from "../platform-stack";
@@ -51,7 +51,9 @@ export class AuroraIamStack extends PlatformStack {
       logRetentionDays,
       vpc: { subnetIds: this.network.subnetIds, securityGroupIds: [this.network.rotationSecurityGroup.id] },
     });
-    rotation.rotateExisting("lambda-writer", { secretId: this.writerSecret.secret.id, secretArn: this.writerSecret.arn, rotationDays: config.credentials.rotationDays });
+    const schedule = rotation.rotateExisting("lambda-writer", { secretId: this.writerSecret.secret.id, secretArn: this.writerSecret.arn, rotationDays: config.credentials.rotationDays });
+    // Enabling rotation runs testSecret at once: the function must already reach Secrets Manager.
+    schedule.dependsOn = [...(schedule.dependsOn ?? []), ...this.network.rotationPaths.map(dependable)];
     this.writerSecret.attachRotation({ roleArn: rotation.function.role.arn });
     this.bootstrap = new DatabaseBootstrap(this, "bootstrap", {
       ...common,

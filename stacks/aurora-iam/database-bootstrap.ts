@@ -63,8 +63,9 @@ export class DatabaseBootstrap extends Construct {
       functionName: this.fn.function.functionName,
       input: JSON.stringify({}),
       triggers: { code: this.fn.function.sourceCodeHash, cluster: cluster.cluster.clusterResourceId },
-      // The function reaches the cluster only once an instance is up, and Secrets Manager through the endpoint.
-      dependsOn: [...cluster.instances, network.secretsManagerEndpoint],
+      // The function reaches the cluster only once an instance is up and its security group rules exist,
+      // and Secrets Manager through the endpoint (rules are separate resources: nothing else orders them first).
+      dependsOn: [...cluster.instances, ...network.bootstrapPaths],
     });
   }
 }

@@ -1,5 +1,5 @@
 import { Construct } from "constructs";
-import { Fn } from "cdktf";
+import { Fn, type ITerraformDependable } from "cdktf";
 import { Vpc } from "@cdktf/provider-aws/lib/vpc";
 import { Subnet } from "@cdktf/provider-aws/lib/subnet";
 import { DefaultSecurityGroup } from "@cdktf/provider-aws/lib/default-security-group";
@@ -55,6 +55,13 @@ export class AuroraNetwork extends Construct {
   readonly rotationSecurityGroup: SecurityGroup;
   readonly endpointSecurityGroup: SecurityGroup;
   readonly secretsManagerEndpoint: VpcEndpoint;
+  /** What must exist before the bootstrap function can reach the cluster and Secrets Manager: the endpoint and its rules. */
+  readonly bootstrapPaths: ITerraformDependable[];
+  /**
+   * What must exist before the rotation function can reach Secrets Manager: enabling rotation makes
+   * the service run its testSecret step at once, and that fails (apply fails) without these.
+   */
+  readonly rotationPaths: ITerraformDependable[];
 
   constructor(scope: Construct, id: string, props: AuroraNetworkProps) {
     super(scope, id);
@@ -92,10 +99,10 @@ export class AuroraNetwork extends Construct {
 
     this.allow("writer-to-proxy", this.writerSecurityGroup, this.proxySecurityGroup, POSTGRES_PORT);
     this.allow("proxy-to-cluster", this.proxySecurityGroup, this.clusterSecurityGroup, POSTGRES_PORT);
-    this.allow("bootstrap-to-cluster", this.bootstrapSecurityGroup, this.clusterSecurityGroup, POSTGRES_PORT);
-    this.allow("rotation-to-cluster", this.rotationSecurityGroup, this.clusterSecurityGroup, POSTGRES_PORT);
-    this.allow("bootstrap-to-secretsmanager", this.bootstrapSecurityGroup, this.endpointSecurityGroup, HTTPS_PORT);
-    this.allow("rotation-to-secretsmanager", this.rotationSecurityGroup, this.endpointSecurityGroup, HTTPS_PORT);
+    const bootstrapToCluster = this.allow("bootstrap-to-cluster", this.bootstrapSecurityGroup, this.clusterSecurityGroup, POSTGRES_PORT);
+    const rotationToCluster = this.allow("rotation-to-cluster", this.rotationSecurityGroup, this.clusterSecurityGroup, POSTGRES_PORT);
+    const bootstrapToEndpoint = this.allow("bootstrap-to-secretsmanager", this.bootstrapSecurityGroup, this.endpointSecurityGroup, HTTPS_PORT);
+    const rotationToEndpoint = this.allow("rotation-to-secretsmanager", this.rotationSecurityGroup, this.endpointSecurityGroup, HTTPS_PORT);
 
     const secretArns = [`arn:aws:secretsmanager:${props.region}:${props.accountId}:secret:${props.prefix}/*`, `arn:aws:secretsmanager:${props.region}:${props.accountId}:secret:rds!cluster-*`];
     this.secretsManagerEndpoint = new VpcEndpoint(this, "secretsmanager-endpoint", {
@@ -127,11 +134,15 @@ export class AuroraNetwork extends Construct {
       ]),
       tags: { Name: `${props.prefix}-secretsmanager` },
     });
+    this.bootstrapPaths = [this.secretsManagerEndpoint, ...bootstrapToCluster, ...bootstrapToEndpoint];
+    this.rotationPaths = [this.secretsManagerEndpoint, ...rotationToEndpoint, ...rotationToCluster];
   }
 
   /** One TCP port from one group to another: the egress rule on `from` and the ingress rule on `to`. */
-  private allow(name: string, from: SecurityGroup, to: SecurityGroup, port: number): void {
-    new VpcSecurityGroupEgressRule(this, `${name}-egress`, { securityGroupId: from.id, referencedSecurityGroupId: to.id, ipProtocol: "tcp", fromPort: port, toPort: port, description: name });
-    new VpcSecurityGroupIngressRule(this, `${name}-ingress`, { securityGroupId: to.id, referencedSecurityGroupId: from.id, ipProtocol: "tcp", fromPort: port, toPort: port, description: name });
+  private allow(name: string, from: SecurityGroup, to: SecurityGroup, port: number): ITerraformDependable[] {
+    return [
+      new VpcSecurityGroupEgressRule(this, `${name}-egress`, { securityGroupId: from.id, referencedSecurityGroupId: to.id, ipProtocol: "tcp", fromPort: port, toPort: port, description: name }),
+      new VpcSecurityGroupIngressRule(this, `${name}-ingress`, { securityGroupId: to.id, referencedSecurityGroupId: from.id, ipProtocol: "tcp", fromPort: port, toPort: port, description: name }),
+    ];
   }
 }

@@ -72,9 +72,9 @@ export class WriterSecret extends Construct {
   }
 
   /**
-   * Attaches the rotation (the credentials subsystem's `SecretRotation.rotateExisting`, in the VPC's
-   * rotation security group, reaching the cluster directly as the bootstrap does): its role is
-   * admitted to the value.
+   * Admits the credentials subsystem's single-user rotation (its role) to the value; the stack
+   * schedules it with `SecretRotation.rotateExisting`. It runs in `AuroraNetwork.rotationSecurityGroup`
+   * and reaches the cluster directly, as the bootstrap does.
    */
   attachRotation(rotation: WriterSecretRotation): void {
     if (this.rotationRoleArn) throw new Error("The writer secret already has a rotation attached.");

@@ -125,6 +125,27 @@ BEGIN
 END
 $$;`;
 
+/**
+ * Migration 1 takes CONNECT and TEMPORARY from PUBLIC on this database only, but a client of RDS
+ * Proxy names the database it wants: lambda_writer could log in to another one (Aurora's `postgres`
+ * database) and create temporary tables there. So on every run, as the migration user, PUBLIC loses
+ * them on every other database that user owns (through membership); the owner keeps its rights.
+ * Databases it does not own (rdsadmin's) are left alone: a REVOKE there would only warn.
+ */
+const TIGHTEN_OTHER_DATABASES = /* sql */ `
+DO $$
+DECLARE
+  d record;
+BEGIN
+  FOR d IN
+    SELECT datname FROM pg_database
+    WHERE datallowconn AND datname <> current_database() AND pg_has_role(current_user, datdba, 'MEMBER')
+  LOOP
+    EXECUTE format('REVOKE CONNECT, TEMPORARY ON DATABASE %I FROM PUBLIC', d.datname);
+  END LOOP;
+END
+$$;`;
+
 async function grantKeyColumns(client: ClientBase): Promise<string[]> {
   // DO blocks take no parameters: the schema list is a constant of this module, not input.
   const schemas = `ARRAY[${WRITER_SCHEMAS.map((s) => client.escapeLiteral(s)).join(", ")}]`;
@@ -199,6 +220,7 @@ export async function migrate(client: ClientBase, options: MigrateOptions = {}):
       log(`applying ${label(migration)}`);
       await applyMigration(client, migration);
     }
+    await client.query(TIGHTEN_OTHER_DATABASES);
     const keyColumnGrants = await grantKeyColumns(client);
     const problems = await writerPrivilegeProblems(client);
     if (problems.length > 0) {

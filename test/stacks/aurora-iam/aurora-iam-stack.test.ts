@@ -179,6 +179,21 @@ describe("aurora-iam stack", () => {
     expect(resources(out, "aws_vpc_endpoint").filter((e) => /secretsmanager/.test(String(e.service_name)))).to.have.length(1);
   });
 
+  /** `aws_vpc_security_group_<kind>_rule.<name>` of the rules the network's allow(name) creates. */
+  const rulesNamed = (description: string) =>
+    ["aws_vpc_security_group_egress_rule", "aws_vpc_security_group_ingress_rule"].map((type) => refTo(out, type, (r) => r.description === description).slice(2, -4));
+  const endpointRef = () => refTo(out, "aws_vpc_endpoint", () => true).slice(2, -4);
+
+  it("enables the rotation only once its function can reach Secrets Manager (the service runs testSecret when rotation is enabled)", () => {
+    const rotation = only(out, "aws_secretsmanager_secret_rotation");
+    expect(rotation.depends_on).to.include.members([endpointRef(), ...rulesNamed("rotation-to-secretsmanager")]);
+  });
+
+  it("invokes the bootstrap only once its security group rules to the cluster and the endpoint exist", () => {
+    const invocation = only(out, "aws_lambda_invocation");
+    expect(invocation.depends_on).to.include.members([endpointRef(), ...rulesNamed("bootstrap-to-cluster"), ...rulesNamed("bootstrap-to-secretsmanager")]);
+  });
+
   it("bootstraps the database from Terraform once the cluster has an instance, before the proxy registers it", () => {
     const invocation = only(out, "aws_lambda_invocation");
     expect(invocation.function_name).to.equal(refTo(out, "aws_lambda_function", (f) => f.function_name === "csp-dev-aurora-iam-db-bootstrap", "function_name"));

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import type { Client } from "pg";
+import { Client } from "pg";
 import { startPostgres, type PostgresCluster } from "../../../support/postgres";
 import { migrate, migrationStatus, writerPrivilegeProblems, MigrationError } from "../../../../functions/shared/aurora-iam/migrate";
 import { MIGRATIONS } from "../../../../functions/shared/aurora-iam/migration";
@@ -93,6 +93,22 @@ describe("aurora-iam migrations and lambda_writer's privileges (PostgreSQL 15)",
 
   it("documents what no privilege takes away: each residual statement really succeeds", () => {
     for (const name of Object.keys(RESIDUAL)) expect(outcomes.get(name)!.errorCode, `${name}: ${outcomes.get(name)!.message}`).to.equal(undefined);
+  });
+
+  it("takes PUBLIC's CONNECT and TEMPORARY on the master's other databases too (Aurora's postgres database), not only on this one", async () => {
+    // Through RDS Proxy the client names the database: lambda_writer must not reach another one and
+    // create temporary tables there.
+    await master.query("CREATE DATABASE platform_other");
+    await migrate(master);
+    const other = new Client({ host: pg.host, port: pg.port, database: "platform_other", user: "lambda_writer", password: writerPassword, ssl: { ca: pg.caCert } });
+    const error = await other.connect().then(
+      () => undefined,
+      (e: { code?: string; message: string }) => e,
+    );
+    await other.end().catch(() => undefined);
+    expect(error?.code, error?.message ?? "lambda_writer connected to another database").to.equal("42501");
+    const acl = await superuser.query("SELECT has_database_privilege('public', 'platform_other', 'TEMPORARY') AS temp");
+    expect(acl.rows[0].temp).to.equal(false);
   });
 
   it("covers tables db_migrator creates later: insert at once, key filters after the next bootstrap", () => {
