@@ -48,6 +48,14 @@ describe("redshift agent intent parser", () => {
     expect(findClusterId("nodes are ra3.4xlarge")).to.equal(undefined);
   });
 
+  it("reads a cluster id that ends in a region code as the id, not as a region", () => {
+    expect(parseIntent("assess cluster dw-eu-west-1")).to.deep.equal(action({ action: "assess_migration", cluster_id: "dw-eu-west-1" }));
+    expect(parseIntent("Is analytics-us-east-1 ready for Serverless in us-east-1?")).to.deep.equal(
+      action({ action: "assess_migration", cluster_id: "analytics-us-east-1", region: "us-east-1" }),
+    );
+    expect(findRegion("describe cluster reports-ap-south-1")).to.equal(undefined);
+  });
+
   it("prefers a region code to a place name and ignores unknown places", () => {
     expect(findRegion("Paris or eu-central-1")).to.equal("eu-central-1");
     expect(findRegion("in Atlantis")).to.equal(undefined);
