@@ -12,7 +12,7 @@ export type ParsedIntent =
 
 /** Place names people use for regions (the console's names), lower case. */
 const REGION_NAMES: ReadonlyArray<readonly [RegExp, string]> = [
-  [/\bn(?:orth(?:ern)?)?\.? ?virginia\b/, "us-east-1"],
+  [/(?<!west )\b(?:n(?:orth(?:ern)?)?\.? ?)?virginia\b/, "us-east-1"], // the only Virginia region
   [/\bohio\b/, "us-east-2"],
   [/\bn(?:orth(?:ern)?)?\.? ?california\b/, "us-west-1"],
   [/\boregon\b/, "us-west-2"],

@@ -10,6 +10,7 @@ describe("redshift agent intent parser", () => {
     ["list clusters", action({ action: "list_clusters" })],
     ["Which clusters do I have in Frankfurt?", action({ action: "list_clusters", region: "eu-central-1" })],
     ["How many Redshift clusters are there in N. Virginia", action({ action: "list_clusters", region: "us-east-1" })],
+    ["List clusters in Virginia", action({ action: "list_clusters", region: "us-east-1" })],
     ["show all my clusters in Ohio please", action({ action: "list_clusters", region: "us-east-2" })],
     ["What clusters exist in eu-west-1?", action({ action: "list_clusters", region: "eu-west-1" })],
     ["Which of my clusters are ready for serverless?", action({ action: "list_clusters" })],
