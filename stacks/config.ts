@@ -27,6 +27,18 @@ const vpc = z
   })
   .strict();
 
+/** The regions each geography's system inference profiles (`us.…`, `eu.…`) can be called from. */
+const INFERENCE_PROFILE_SOURCE_REGIONS: Readonly<Record<string, RegExp>> = {
+  us: /^us-(east|west)-\d$/,
+  "us-gov": /^us-gov-/,
+  eu: /^eu-/,
+  apac: /^ap-/,
+  jp: /^ap-northeast-[13]$/,
+  au: /^ap-southeast-[24]$/,
+  ca: /^ca-/,
+  global: /^(?!us-gov-|cn-)/,
+};
+
 const environmentSettings = z
   .object({
     region,
@@ -194,7 +206,19 @@ const environmentSettings = z
       })
       .strict(),
   })
-  .strict();
+  .strict()
+  .superRefine((settings, ctx) => {
+    const modelId = settings.redshiftAgent?.bedrockModelId;
+    const geography = modelId === undefined ? undefined : /^(us-gov|us|eu|apac|jp|au|ca|global)\./.exec(modelId)?.[1];
+    if (geography && !INFERENCE_PROFILE_SOURCE_REGIONS[geography].test(settings.region)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["redshiftAgent", "bedrockModelId"],
+        input: modelId,
+        message: `an inference profile callable from ${settings.region}: "${geography}." profiles exist only in their geography's regions (use the ${settings.region.split("-")[0]} one, or a model id)`,
+      });
+    }
+  });
 
 export type EnvironmentSettings = z.infer<typeof environmentSettings>;
 export type RawSettings = Record<EnvironmentName, z.input<typeof environmentSettings>>;

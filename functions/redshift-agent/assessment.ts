@@ -12,17 +12,25 @@ export const NODE_MEMORY_GIB: Readonly<Record<string, number>> = {
   "dc2.8xlarge": 244,
   "ds2.xlarge": 31,
   "ds2.8xlarge": 244,
-  "ra3.large": 32,
+  "ra3.large": 16,
   "ra3.xlplus": 32,
   "ra3.4xlarge": 96,
   "ra3.16xlarge": 384,
 };
 
-/** One RPU has 16 GiB of memory; base capacity is set in steps of 8 RPUs, from 8 to 1024. */
+/**
+ * One RPU has 16 GiB of memory. Base capacity is set in steps of 8 RPUs from 8 to 512, and in steps
+ * of 32 from 512 to 1024 where 1024 is offered (five regions); elsewhere the most is 512. (4 RPUs is
+ * also allowed, for warehouses under 32 TB: the agent does not know the data size, so it suggests 8 at least.)
+ */
 export const GIB_PER_RPU = 16;
 export const RPU_STEP = 8;
+export const LARGE_RPU_STEP = 32;
 export const MIN_BASE_RPU = 8;
-export const MAX_BASE_RPU = 1024;
+export const MAX_BASE_RPU = 512;
+export const EXTENDED_MAX_BASE_RPU = 1024;
+/** Regions where the base capacity may go above 512 RPUs (up to 1024). */
+export const EXTENDED_RPU_REGIONS: ReadonlySet<string> = new Set(["us-east-1", "us-east-2", "us-west-2", "eu-west-1", "eu-central-1"]);
 
 /** Parameters a Serverless workgroup accepts as config parameters. */
 export const SERVERLESS_PARAMETERS = new Set([
@@ -37,12 +45,18 @@ export const SERVERLESS_PARAMETERS = new Set([
   "use_fips_ssl",
 ]);
 
-/** The suggested base RPU: the cluster's memory divided by 16 GiB, rounded up to a step of 8. Undefined for an unknown node type. */
-export function suggestedBaseRpu(nodeType: string, nodes: number): number | undefined {
+/**
+ * The suggested base RPU: the cluster's memory divided by 16 GiB, rounded up to a value the
+ * workgroup accepts (a step of 8 up to 512, of 32 above), capped at the region's maximum.
+ * Undefined for an unknown node type.
+ */
+export function suggestedBaseRpu(nodeType: string, nodes: number, region?: string): number | undefined {
   const perNode = NODE_MEMORY_GIB[nodeType];
   if (perNode === undefined || nodes < 1) return undefined;
   const rpus = Math.ceil((perNode * nodes) / GIB_PER_RPU);
-  return Math.min(MAX_BASE_RPU, Math.max(MIN_BASE_RPU, Math.ceil(rpus / RPU_STEP) * RPU_STEP));
+  const max = region !== undefined && EXTENDED_RPU_REGIONS.has(region) ? EXTENDED_MAX_BASE_RPU : MAX_BASE_RPU;
+  const step = rpus > MAX_BASE_RPU ? LARGE_RPU_STEP : RPU_STEP;
+  return Math.min(max, Math.max(MIN_BASE_RPU, Math.ceil(rpus / step) * step));
 }
 
 function item(topic: string, severity: AssessmentItem["severity"], detail: string, action?: string): AssessmentItem {
@@ -57,12 +71,12 @@ export function assessMigration(config: ClusterConfig, inventory?: ServerlessInv
   const { network, logging, parameterGroup, snapshots, maintenance } = config;
 
   // Sizing.
-  const rpu = suggestedBaseRpu(config.nodeType, config.numberOfNodes);
+  const rpu = suggestedBaseRpu(config.nodeType, config.numberOfNodes, config.region);
   const memory = (NODE_MEMORY_GIB[config.nodeType] ?? 0) * config.numberOfNodes;
   const sizing =
     rpu === undefined
       ? `Node type ${config.nodeType} has no known memory size, so no base RPU is suggested; start at 128 RPUs (the default) and adjust from the workgroup's RPU metrics.`
-      : `${config.numberOfNodes} × ${config.nodeType} = ${memory} GiB of memory; at 16 GiB per RPU that is ${Math.ceil(memory / GIB_PER_RPU)} RPUs, rounded up to a multiple of 8: ${rpu}. Compare query times after migrating and adjust.`;
+      : `${config.numberOfNodes} × ${config.nodeType} = ${memory} GiB of memory; at 16 GiB per RPU that is ${Math.ceil(memory / GIB_PER_RPU)} RPUs; as a base capacity ${config.region} accepts (steps of 8 up to 512, of 32 above, at most ${EXTENDED_RPU_REGIONS.has(config.region) ? EXTENDED_MAX_BASE_RPU : MAX_BASE_RPU}): ${rpu}. Compare query times after migrating and adjust.`;
   if (rpu === undefined) needs.push(item("Sizing", "medium", `Cannot size node type ${config.nodeType}.`, "Choose the base RPU by testing a representative workload."));
 
   if (config.status !== "available") {

@@ -12,7 +12,7 @@ export type ParsedIntent =
 
 /** Place names people use for regions (the console's names), lower case. */
 const REGION_NAMES: ReadonlyArray<readonly [RegExp, string]> = [
-  [/\bn(?:orth(?:ern)?)?\.? ?virginia\b/, "us-east-1"],
+  [/(?<!west )\b(?:n(?:orth(?:ern)?)?\.? ?)?virginia\b/, "us-east-1"], // the only Virginia region
   [/\bohio\b/, "us-east-2"],
   [/\bn(?:orth(?:ern)?)?\.? ?california\b/, "us-west-1"],
   [/\boregon\b/, "us-west-2"],
@@ -39,7 +39,8 @@ const REGION_NAMES: ReadonlyArray<readonly [RegExp, string]> = [
   [/\bcape town\b/, "af-south-1"],
 ];
 
-const REGION_CODE = /\b((?:us-gov|us|eu|ap|sa|ca|me|af|il|mx|cn)-[a-z]+-\d{1,2})\b/;
+/** A region code standing alone: never the tail of a hyphenated word such as the cluster id "dw-eu-west-1". */
+const REGION_CODE = /(?<![a-z0-9-])((?:us-gov|us|eu|ap|sa|ca|me|af|il|mx|cn)-[a-z]+-\d{1,2})(?![a-z0-9-])/;
 
 const ASSESS = /\b(assess\w*|readiness|ready|migrat\w*|serverless|rpus?|convert\w*|move\w*)\b/;
 const EXTRACT = /\b(config\w*|extract\w*|describe|details?|settings?|parameters?|setup|wlm|properties)\b/;

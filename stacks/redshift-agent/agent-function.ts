@@ -72,6 +72,18 @@ export class AgentFunction extends Construct {
     if (settings.bedrockModelId) {
       // Converse is authorised by bedrock:InvokeModel.
       this.fn.addToRolePolicy({ Sid: "InvokeConfiguredModel", Effect: "Allow", Action: "bedrock:InvokeModel", Resource: bedrockModelResources(settings.bedrockModelId, region, accountId) });
+      const application = /^arn:(aws[a-z-]*):bedrock:[^:]*:\d*:application-inference-profile\//.exec(settings.bedrockModelId);
+      if (application) {
+        // An application inference profile's ARN does not name its models, yet each call is also authorised
+        // against the foundation model it routes to: any model, but only when reached through this profile.
+        this.fn.addToRolePolicy({
+          Sid: "InvokeModelsThroughTheProfile",
+          Effect: "Allow",
+          Action: "bedrock:InvokeModel",
+          Resource: `arn:${application[1]}:bedrock:*::foundation-model/*`,
+          Condition: { StringEquals: { "bedrock:InferenceProfileArn": settings.bedrockModelId } },
+        });
+      }
     }
 
     const name = this.fn.functionName;

@@ -153,9 +153,10 @@ export function buildProgram(io: CliIo): Command {
       const keys = await accessKeys(client, user);
       const confirm = (question: string) => (o.yes ? Promise.resolve(true) : io.confirm(question));
       if (o.finish) {
-        const newest = keys.at(-1);
-        for (const key of keys.slice(0, -1)) {
-          if (key.Status === "Active" && (await confirm(`Deactivate ${key.AccessKeyId} (created ${key.CreateDate?.toISOString().slice(0, 10)})? ${newest?.AccessKeyId} stays active.`))) {
+        // The newest ACTIVE key is the one in use: an inactive newest key must never leave the user with none.
+        const newest = keys.filter((k) => k.Status === "Active").at(-1);
+        for (const key of keys.filter((k) => k.Status === "Active" && k !== newest)) {
+          if (await confirm(`Deactivate ${key.AccessKeyId} (created ${key.CreateDate?.toISOString().slice(0, 10)})? ${newest?.AccessKeyId} stays active.`)) {
             await deactivateKey(client, user, key.AccessKeyId!);
             io.out(`Deactivated ${key.AccessKeyId}. Run this again once nothing fails to delete it.`);
           }

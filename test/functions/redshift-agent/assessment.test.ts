@@ -39,12 +39,28 @@ function ready(overrides: Partial<ClusterConfig> = {}): ClusterConfig {
 }
 
 describe("redshift agent migration assessment", () => {
-  it("suggests base RPU from memory at 16 GiB per RPU, in steps of 8 from 8 to 1024", () => {
+  it("suggests base RPU from memory at 16 GiB per RPU, in steps of 8 from 8 to 512", () => {
     expect(suggestedBaseRpu("ra3.xlplus", 2)).to.equal(8); // 64 GiB -> 4 -> 8
     expect(suggestedBaseRpu("ra3.4xlarge", 2)).to.equal(16); // 192 GiB -> 12 -> 16
     expect(suggestedBaseRpu("ra3.16xlarge", 4)).to.equal(96); // 1536 GiB -> 96
-    expect(suggestedBaseRpu("dc2.8xlarge", 128)).to.equal(1024); // capped
+    expect(suggestedBaseRpu("dc2.8xlarge", 128, "us-east-2")).to.equal(1024); // capped
     expect(suggestedBaseRpu("rg.future", 2)).to.equal(undefined);
+  });
+
+  it("knows ra3.large has 16 GiB of memory", () => {
+    expect(suggestedBaseRpu("ra3.large", 16)).to.equal(16); // 256 GiB -> 16
+  });
+
+  it("suggests only base capacities a workgroup accepts: steps of 32 above 512, 1024 only where offered", () => {
+    // 22 × ra3.16xlarge = 8448 GiB -> 528 RPUs: above 512 the steps are 32, so 544 (528 cannot be set).
+    expect(suggestedBaseRpu("ra3.16xlarge", 22, "us-east-1")).to.equal(544);
+    // The same cluster in a region whose maximum base capacity is 512.
+    expect(suggestedBaseRpu("ra3.16xlarge", 22, "ap-south-1")).to.equal(512);
+    expect(suggestedBaseRpu("dc2.8xlarge", 128, "eu-west-3")).to.equal(512);
+    expect(suggestedBaseRpu("dc2.8xlarge", 128)).to.equal(512); // no region: the maximum every region accepts
+    const a = assessMigration(ready({ nodeType: "ra3.16xlarge", numberOfNodes: 22, region: "ap-south-1" }));
+    expect(a.suggestedBaseRpu).to.equal(512);
+    expect(a.sizing).to.contain("at most 512");
   });
 
   it("finds a well-configured cluster ready, listing what carries over", () => {

@@ -10,6 +10,7 @@ describe("redshift agent intent parser", () => {
     ["list clusters", action({ action: "list_clusters" })],
     ["Which clusters do I have in Frankfurt?", action({ action: "list_clusters", region: "eu-central-1" })],
     ["How many Redshift clusters are there in N. Virginia", action({ action: "list_clusters", region: "us-east-1" })],
+    ["List clusters in Virginia", action({ action: "list_clusters", region: "us-east-1" })],
     ["show all my clusters in Ohio please", action({ action: "list_clusters", region: "us-east-2" })],
     ["What clusters exist in eu-west-1?", action({ action: "list_clusters", region: "eu-west-1" })],
     ["Which of my clusters are ready for serverless?", action({ action: "list_clusters" })],
@@ -46,6 +47,14 @@ describe("redshift agent intent parser", () => {
     expect(findClusterId("the cluster in eu-west-1")).to.equal(undefined);
     expect(findClusterId("my redshift cluster")).to.equal(undefined);
     expect(findClusterId("nodes are ra3.4xlarge")).to.equal(undefined);
+  });
+
+  it("reads a cluster id that ends in a region code as the id, not as a region", () => {
+    expect(parseIntent("assess cluster dw-eu-west-1")).to.deep.equal(action({ action: "assess_migration", cluster_id: "dw-eu-west-1" }));
+    expect(parseIntent("Is analytics-us-east-1 ready for Serverless in us-east-1?")).to.deep.equal(
+      action({ action: "assess_migration", cluster_id: "analytics-us-east-1", region: "us-east-1" }),
+    );
+    expect(findRegion("describe cluster reports-ap-south-1")).to.equal(undefined);
   });
 
   it("prefers a region code to a place name and ignores unknown places", () => {

@@ -27,7 +27,7 @@ describe("redshift-agent stack", () => {
     withEverything = synth(
       new RedshiftAgentStack(
         Testing.app(),
-        withAgent({ allowedUsers: ["bob", "alice", "bob"], bedrockModelId: "us.anthropic.claude-3-haiku-20240307-v1:0", cloudTrailDataEvents: { retentionDays: 90 } }),
+        withAgent({ allowedUsers: ["bob", "alice", "bob"], bedrockModelId: "eu.anthropic.claude-3-haiku-20240307-v1:0", cloudTrailDataEvents: { retentionDays: 90 } }),
       ),
     );
   });
@@ -90,10 +90,17 @@ describe("redshift-agent stack", () => {
     expect(model).to.have.length(1);
     expect(model[0].Action).to.equal("bedrock:InvokeModel");
     expect(model[0].Resource).to.deep.equal([
-      "arn:aws:bedrock:eu-west-1:111111111111:inference-profile/us.anthropic.claude-3-haiku-20240307-v1:0",
+      "arn:aws:bedrock:eu-west-1:111111111111:inference-profile/eu.anthropic.claude-3-haiku-20240307-v1:0",
       "arn:aws:bedrock:*::foundation-model/anthropic.claude-3-haiku-20240307-v1:0",
     ]);
-    expect(only(withEverything, "aws_lambda_function").environment.variables).to.include({ BEDROCK_MODEL_ID: "us.anthropic.claude-3-haiku-20240307-v1:0", BEDROCK_MAX_TOOL_CALLS: "4" });
+    expect(only(withEverything, "aws_lambda_function").environment.variables).to.include({ BEDROCK_MODEL_ID: "eu.anthropic.claude-3-haiku-20240307-v1:0", BEDROCK_MAX_TOOL_CALLS: "4" });
+  });
+
+  it("lets an application inference profile reach its foundation models, only through that profile", () => {
+    const profile = "arn:aws:bedrock:eu-west-1:111111111111:application-inference-profile/a1b2c3d4e5f6";
+    const model = rolePolicy(synth(new RedshiftAgentStack(Testing.app(), withAgent({ bedrockModelId: profile })))).filter((s) => [s.Action].flat().some((a: string) => a.startsWith("bedrock:")));
+    expect(model.map((s) => s.Resource)).to.deep.equal([[profile], "arn:aws:bedrock:*::foundation-model/*"]);
+    expect(model[1].Condition).to.deep.equal({ StringEquals: { "bedrock:InferenceProfileArn": profile } });
   });
 
   it("alarms on errors, throttles and a duration near the timeout", () => {

@@ -181,6 +181,16 @@ describe("redshift-agent CLI", () => {
         expect(iam.commandCalls(CreateAccessKeyCommand)).to.have.length(0);
       });
 
+      it("--finish never deactivates the only active key when the newest key is the inactive one", async () => {
+        iam.on(ListAccessKeysCommand).resolves({ AccessKeyMetadata: [oldKey, { ...newKey, Status: "Inactive" }] });
+        iam.on(UpdateAccessKeyCommand).resolves({});
+        iam.on(DeleteAccessKeyCommand).resolves({});
+        const io = capture(env);
+        expect(await run(["access", "rotate-key", "alice", "--finish", "--yes"], io)).to.equal(0);
+        expect(iam.commandCalls(UpdateAccessKeyCommand)).to.have.length(0); // AKIAOLD is the key in use
+        expect(iam.commandCalls(DeleteAccessKeyCommand).map((c) => c.args[0].input.AccessKeyId)).to.deep.equal(["AKIANEW"]);
+      });
+
       it("--finish deletes the inactive key after confirmation and never touches the newest", async () => {
         iam.on(ListAccessKeysCommand).resolves({ AccessKeyMetadata: [newKey, { ...oldKey, Status: "Inactive" }] });
         iam.on(DeleteAccessKeyCommand).resolves({});
