@@ -109,6 +109,13 @@ export async function rollback(store: SecretStore, secretId: string, engineFor: 
     actions.push(`Set the previous password of ${previous.username} back on the database.`);
   }
   await store.moveStage(description.arn, STAGE.current, { toVersionId: previousId, fromVersionId: currentId });
+  // A finished rotation leaves AWSPENDING on the version it made current. Left there, that version
+  // would be AWSPENDING but not AWSCURRENT: every later RotateSecret would be refused ("a previous
+  // rotation isn't complete") and the service's reattempt would finish it, undoing the rollback.
+  if (pendingId === currentId) {
+    await store.moveStage(description.arn, STAGE.pending, { fromVersionId: currentId });
+    actions.push(`Removed AWSPENDING from version ${currentId} so the next rotation can start.`);
+  }
   actions.push(`Moved AWSCURRENT from version ${currentId} back to ${previousId} (which is now AWSPREVIOUS's replacement; ${currentId} became AWSPREVIOUS).`);
   return { secretArn: description.arn, restoredVersionId: previousId, replacedVersionId: currentId, actions };
 }
