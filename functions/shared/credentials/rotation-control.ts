@@ -35,18 +35,24 @@ function isIncompleteRotation(error: unknown): boolean {
 }
 
 /** RotateSecret, recovering once from a stale AWSPENDING label that would otherwise block every rotation. */
-export async function requestRotation(store: SecretStore, secretId: string, options: { now?: () => Date; stalePendingMs?: number } = {}): Promise<RotationRequest> {
+export async function requestRotation(store: SecretStore, secretId: string, options: { now?: () => Date; stalePendingMs?: number; retried?: boolean } = {}): Promise<RotationRequest> {
   const description = await store.describe(secretId);
+  let refusal: unknown;
   try {
     const started = await store.rotate(description.arn);
     return { secretArn: description.arn, versionId: started.versionId };
   } catch (error) {
     if (!isIncompleteRotation(error)) throw error;
+    refusal = error;
   }
   const fresh = await store.describe(description.arn);
   const pending = versionWithStage(fresh, STAGE.pending);
   const current = versionWithStage(fresh, STAGE.current);
-  if (!pending || pending === current) return requestRotation(store, secretId, options);
+  // The rotation finished meanwhile: try once more, and then report the service's refusal rather than loop.
+  if (!pending || pending === current) {
+    if (options.retried) throw refusal;
+    return requestRotation(store, secretId, { ...options, retried: true });
+  }
   const created = (await store.listVersions(description.arn)).find((v) => v.versionId === pending)?.createdDate;
   const now = (options.now ?? (() => new Date()))();
   const stalePendingMs = options.stalePendingMs ?? STALE_PENDING_MS;
