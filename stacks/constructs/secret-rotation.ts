@@ -1,5 +1,5 @@
 import { Construct } from "constructs";
-import { Lazy } from "cdktf";
+import { Fn, Lazy } from "cdktf";
 import { CloudwatchEventRule } from "@cdktf/provider-aws/lib/cloudwatch-event-rule";
 import { CloudwatchEventTarget } from "@cdktf/provider-aws/lib/cloudwatch-event-target";
 import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
@@ -32,7 +32,12 @@ export interface SecretRotationVpc {
   readonly subnetIds: readonly string[];
   /** The function's security groups; they must reach the databases (and the endpoint on 443). */
   readonly securityGroupIds: readonly string[];
-  /** With it, an interface endpoint for Secrets Manager is created in these subnets (private DNS on). */
+  /**
+   * With it, an interface endpoint for Secrets Manager is created in these subnets for the rotation
+   * function alone: private DNS off (the function is given the endpoint's own DNS name), so other
+   * workloads in the VPC keep their route to Secrets Manager and a VPC that already has a private-DNS
+   * Secrets Manager endpoint (e.g. the Aurora stack's) does not refuse a second one.
+   */
   readonly vpcId?: string;
 }
 
@@ -246,11 +251,14 @@ export class SecretRotation extends Construct {
         description: "HTTPS from the rotation function",
       });
     });
-    new VpcEndpoint(this, "secretsmanager-endpoint", {
+    const endpoint = new VpcEndpoint(this, "secretsmanager-endpoint", {
       vpcId: vpc.vpcId,
       serviceName: `com.amazonaws.${region}.secretsmanager`,
       vpcEndpointType: "Interface",
-      privateDnsEnabled: true,
+      // Private DNS would send every Secrets Manager call in the VPC here, where this policy and the
+      // security group admit only the rotation function; and AWS refuses a second private-DNS
+      // endpoint for the same service in a VPC. The function is pointed at the endpoint instead.
+      privateDnsEnabled: false,
       subnetIds: [...vpc.subnetIds],
       securityGroupIds: [sg.id],
       policy: Lazy.stringValue({
@@ -261,6 +269,8 @@ export class SecretRotation extends Construct {
           ]),
       }),
     });
+    // One Terraform expression (not text around a reference): an address, not a secret.
+    this.function.addEnvironment("SECRETS_MANAGER_ENDPOINT", Fn.format("https://%s", [endpoint.dnsEntry.get(0).dnsName]));
   }
 
   /** Rotation failed or abandoned (CloudTrail service events) for these secrets → the alarm topic, with a DLQ for undeliverable events. */

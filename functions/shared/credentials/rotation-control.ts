@@ -35,18 +35,24 @@ function isIncompleteRotation(error: unknown): boolean {
 }
 
 /** RotateSecret, recovering once from a stale AWSPENDING label that would otherwise block every rotation. */
-export async function requestRotation(store: SecretStore, secretId: string, options: { now?: () => Date; stalePendingMs?: number } = {}): Promise<RotationRequest> {
+export async function requestRotation(store: SecretStore, secretId: string, options: { now?: () => Date; stalePendingMs?: number; retried?: boolean } = {}): Promise<RotationRequest> {
   const description = await store.describe(secretId);
+  let refusal: unknown;
   try {
     const started = await store.rotate(description.arn);
     return { secretArn: description.arn, versionId: started.versionId };
   } catch (error) {
     if (!isIncompleteRotation(error)) throw error;
+    refusal = error;
   }
   const fresh = await store.describe(description.arn);
   const pending = versionWithStage(fresh, STAGE.pending);
   const current = versionWithStage(fresh, STAGE.current);
-  if (!pending || pending === current) return requestRotation(store, secretId, options);
+  // The rotation finished meanwhile: try once more, and then report the service's refusal rather than loop.
+  if (!pending || pending === current) {
+    if (options.retried) throw refusal;
+    return requestRotation(store, secretId, { ...options, retried: true });
+  }
   const created = (await store.listVersions(description.arn)).find((v) => v.versionId === pending)?.createdDate;
   const now = (options.now ?? (() => new Date()))();
   const stalePendingMs = options.stalePendingMs ?? STALE_PENDING_MS;
@@ -109,6 +115,13 @@ export async function rollback(store: SecretStore, secretId: string, engineFor: 
     actions.push(`Set the previous password of ${previous.username} back on the database.`);
   }
   await store.moveStage(description.arn, STAGE.current, { toVersionId: previousId, fromVersionId: currentId });
+  // A finished rotation leaves AWSPENDING on the version it made current. Left there, that version
+  // would be AWSPENDING but not AWSCURRENT: every later RotateSecret would be refused ("a previous
+  // rotation isn't complete") and the service's reattempt would finish it, undoing the rollback.
+  if (pendingId === currentId) {
+    await store.moveStage(description.arn, STAGE.pending, { fromVersionId: currentId });
+    actions.push(`Removed AWSPENDING from version ${currentId} so the next rotation can start.`);
+  }
   actions.push(`Moved AWSCURRENT from version ${currentId} back to ${previousId} (which is now AWSPREVIOUS's replacement; ${currentId} became AWSPREVIOUS).`);
   return { secretArn: description.arn, restoredVersionId: previousId, replacedVersionId: currentId, actions };
 }

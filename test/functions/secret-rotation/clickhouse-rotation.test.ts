@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { parseDatabaseSecret, type ClickhouseSecret } from "../../../functions/shared/contracts/database-secret";
 import { clickhouseEngine, supportsDualPasswords } from "../../../functions/shared/credentials/engines/clickhouse";
+import { rollback } from "../../../functions/shared/credentials/rotation-control";
 import { startClickhouse, type ClickhouseStandIn } from "../../support/clickhouse-http-server";
 import { startRotationHarness, type Harness } from "../../support/rotation-harness";
 
@@ -54,12 +55,30 @@ describe("secret rotation: ClickHouse engine against a local HTTPS interface", f
         expect(alters.every((q) => q.method === "POST")).to.equal(true);
         expect(alters.map((q) => q.query.replace(/'[0-9a-f]{64}'/, "'<hash>'"))).to.include.members(
           dual
-            ? [`ALTER USER \`${initial.username}\` RESET AUTHENTICATION METHODS TO NEW`, `ALTER USER \`${initial.username}\` ADD IDENTIFIED WITH sha256_hash BY '<hash>'`]
+            ? [`ALTER USER \`${initial.username}\` IDENTIFIED WITH sha256_hash BY '<hash>'`, `ALTER USER \`${initial.username}\` ADD IDENTIFIED WITH sha256_hash BY '<hash>'`]
             : [`ALTER USER \`${initial.username}\` IDENTIFIED WITH sha256_hash BY '<hash>'`],
         );
         // The clear password never leaves the function.
         const sent = ch.queries.map((q) => q.query).join("\n");
         expect(sent).to.not.include(first.password).and.to.not.include(second.password);
+      });
+
+      it("after a rollback, the next rotation keeps the (rolled-back) AWSCURRENT password working and succeeds at once", async () => {
+        const { arn, initial } = await pipelineUser();
+        await h.rotate(arn);
+        const rolled = await rollback(h.store, arn, h.engineFor);
+        expect(rolled.actions.join(" ")).to.match(dual ? /still accepts/ : /Set the previous password/);
+        expect((await stage(arn, "AWSCURRENT")).password).to.equal(initial.password);
+
+        await h.rotate(arn);
+        const record = h.sm.rotations.at(-1)!;
+        // No step failed: setSecret did not remove the password it was logged in with.
+        expect(record.steps.filter((s) => !s.ok)).to.deep.equal([]);
+        const next = await stage(arn, "AWSCURRENT");
+        expect(next.password).to.not.equal(initial.password);
+        expect(await engine().canLogin(next)).to.equal(true);
+        // Dual passwords: the password that was AWSCURRENT during the rotation still works until the next one.
+        expect(await engine().canLogin(initial)).to.equal(dual);
       });
 
       it("testSecret fails when the user lacks a required privilege, and AWSCURRENT keeps working", async () => {

@@ -201,6 +201,14 @@ describe("secret rotation: PostgreSQL engine on a real PostgreSQL 15", function 
     expect((await stage(arn, "AWSCURRENT")).password).to.equal(initial.password);
     expect((await stage(arn, "AWSPREVIOUS")).password).to.equal(rotated.password);
     expect(await engine().canLogin(initial)).to.equal(true);
+    // The rotated version no longer carries AWSPENDING, so the next rotation is not refused as incomplete.
+    const versions = h.sm.versions(arn);
+    expect(Object.values(versions).filter((v) => v.stages.includes("AWSPENDING"))).to.deep.equal([]);
+    await h.rotate(arn);
+    expect(h.sm.rotations.at(-1)).to.include({ ok: true });
+    const next = await stage(arn, "AWSCURRENT");
+    expect(next.password).to.not.equal(initial.password).and.to.not.equal(rotated.password);
+    expect(await engine().canLogin(next)).to.equal(true);
   });
 
   it("refuses a pending version that names another user (confused deputy)", async () => {

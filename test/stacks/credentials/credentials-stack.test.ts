@@ -4,6 +4,9 @@ import { CredentialsStack } from "../../../stacks/credentials/credentials-stack"
 import { loadConfig } from "../../../stacks/config";
 import { SETTINGS } from "../../../stacks/settings";
 import { SECRET_AGE_METRICS } from "../../../functions/shared/contracts/secret-age";
+import { judgeStack } from "../../../stacks/rules/evaluate";
+import lambdaFunctionNoSecretsInEnvironment from "../../../stacks/rules/lambda-function-no-secrets-in-environment";
+import { StackModel } from "../../../stacks/rules/support/stack-model";
 import { ensureBundles } from "../../support/bundles";
 import { resources, statements, synth, testConfig, type Resource, type Synthesized } from "../../support/synth";
 
@@ -126,11 +129,17 @@ describe("credentials stack", () => {
     expect(resources(custom, "aws_secretsmanager_secret").map((s) => s.name).sort()).to.deep.equal(["avesa/clickhouse/dev", "team/pg"]);
     expect(resources(custom, "aws_secretsmanager_secret_rotation")[0].rotation_rules.automatically_after_days).to.equal(30);
     const [endpoint] = resources(custom, "aws_vpc_endpoint");
-    expect(endpoint).to.include({ service_name: "com.amazonaws.eu-west-1.secretsmanager", vpc_endpoint_type: "Interface", private_dns_enabled: true });
+    // Private DNS off: other workloads in the VPC keep their route, and a VPC with another private-DNS
+    // Secrets Manager endpoint (the Aurora stack's) accepts this one; the function is pointed at it.
+    expect(endpoint).to.include({ service_name: "com.amazonaws.eu-west-1.secretsmanager", vpc_endpoint_type: "Interface", private_dns_enabled: false });
     const [ingress] = resources(custom, "aws_vpc_security_group_ingress_rule");
     expect(ingress).to.include({ referenced_security_group_id: "sg-0f", from_port: 443, to_port: 443 });
     const fn = resources(custom, "aws_lambda_function").find((f) => f.function_name === "csp-dev-credentials-secret-rotation")!;
     expect(fn.vpc_config.subnet_ids).to.deep.equal(["subnet-0a", "subnet-0b"]);
+    const endpointRef = refOf(custom, "aws_vpc_endpoint", () => true);
+    expect(fn.environment.variables.SECRETS_MANAGER_ENDPOINT).to.equal(`\${format("https://%s", ${endpointRef}.dns_entry[0].dns_name)}`);
+    const model = new StackModel("credentials-dev", custom as never);
+    expect(judgeStack(model, [lambdaFunctionNoSecretsInEnvironment]).filter((f) => f.status === "non-compliant")).to.deep.equal([]);
   });
 
   it("reads its settings with clear errors: 90 days by default, role ARNs and secret names checked", () => {

@@ -2,9 +2,9 @@
  * The ClickHouse engine over its HTTP(S) interface with the official `@clickhouse/client`.
  * Passwords are sent as SHA-256 hashes computed here (`IDENTIFIED WITH sha256_hash BY '<hex>'`), so
  * the clear password never reaches the server's query log. On 24.9+ a user holds several
- * authentication methods: setSecret first keeps only the newest (`RESET AUTHENTICATION METHODS TO
- * NEW`, dropping the password of two rotations ago) and then ADDs the new one, so the current and
- * the new password both work until the next rotation. Older servers replace the password: a window
+ * authentication methods: setSecret first keeps only the current password (`IDENTIFIED WITH
+ * sha256_hash BY` the hash of the password it logs in with, dropping the one of two rotations ago)
+ * and then ADDs the new one, so the current and the new password both work until the next rotation. Older servers replace the password: a window
  * between setSecret and finishSecret in which only AWSPENDING works (the credential manager's
  * AWSPENDING fallback covers it).
  */
@@ -128,9 +128,12 @@ export function clickhouseEngine(options: ClickhouseEngineOptions = {}): Databas
       const hash = sha256Hex(password);
       await withClient(admin, options, async (c) => {
         const version = await withRetries(options, admin, "SELECT version()", () => scalar(c, "SELECT version()"));
-        const statements = supportsDualPasswords(version)
-          ? [`ALTER USER ${user} RESET AUTHENTICATION METHODS TO NEW`, `ALTER USER ${user} ADD IDENTIFIED WITH sha256_hash BY '${hash}'`]
-          : [`ALTER USER ${user} IDENTIFIED WITH sha256_hash BY '${hash}'`];
+        // Dual passwords, changing one's own: keep exactly the password this session logs in with and
+        // add the new one. (RESET AUTHENTICATION METHODS TO NEW would keep the newest method instead,
+        // which after a rollback is not the current password: the next statement, authenticated
+        // with the current password, would then be refused and clients on AWSCURRENT locked out.)
+        const keep = admin.username === username ? `ALTER USER ${user} IDENTIFIED WITH sha256_hash BY '${sha256Hex(admin.password)}'` : `ALTER USER ${user} RESET AUTHENTICATION METHODS TO NEW`;
+        const statements = supportsDualPasswords(version) ? [keep, `ALTER USER ${user} ADD IDENTIFIED WITH sha256_hash BY '${hash}'`] : [`ALTER USER ${user} IDENTIFIED WITH sha256_hash BY '${hash}'`];
         // POST (the client's `command`): ClickHouse treats GET as read-only.
         for (const query of statements) await withRetries(options, admin, "ALTER USER", () => c.command({ query }));
       });
