@@ -53,6 +53,21 @@ describe("role-vending stack", () => {
     expect(resources(out, "aws_s3_object").map((o) => o.key).sort()).to.deep.equal(TIERS.map((t) => `templates/${t}.json`).sort());
   });
 
+  it("deploys boundaries that keep vended sessions off the vendor's own function, table and templates", () => {
+    const anything = { Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] };
+    const api = resources(out, "aws_lambda_function").find((f) => /-api$/.test(f.function_name))!;
+    const table = resources(out, "aws_dynamodb_table")[0]!;
+    const templates = resources(out, "aws_s3_bucket").find((b) => /-templates$/.test(b.bucket))!;
+    for (const p of resources(out, "aws_iam_policy").filter((x) => /boundary/.test(x.name))) {
+      const boundary = JSON.parse(p.policy);
+      const decide = (action: string, resource: string) => evaluateRequest({ identity: [anything], boundary }, { principal: "arn:aws:sts::111111111111:assumed-role/x/y", action, resource }).decision;
+      expect(decide("lambda:InvokeFunction", `arn:aws:lambda:eu-west-1:111111111111:function:${api.function_name}`), p.name).to.equal("ExplicitDeny");
+      expect(decide("lambda:UpdateFunctionConfiguration", `arn:aws:lambda:eu-west-1:111111111111:function:${api.function_name}`), p.name).to.equal("ExplicitDeny");
+      expect(decide("dynamodb:PutItem", `arn:aws:dynamodb:eu-west-1:111111111111:table/${table.name}`), p.name).to.equal("ExplicitDeny");
+      expect(decide("s3:PutObject", `arn:aws:s3:::${templates.bucket}/templates/admin.json`), p.name).to.equal("ExplicitDeny");
+    }
+  });
+
   it("gives the vendor role creation only with a boundary and no PassRole; cleanup cannot create roles", () => {
     const api = roleStatements("csp-dev-role-vending-api");
     const create = (context: Record<string, string>) =>
