@@ -123,8 +123,10 @@ describe("role-vending-api: routes over the core (dynalite, IAM stand-in)", () =
     expect(grant).to.include({ requester: sessionArn, sourceIdentity: "dana", requesterUserId: "AROAEXAMPLEID:dana" });
     const trust = JSON.parse(ctx.iam.roles.get(`${PREFIX}-${grant.id}`)!.trust);
     expect(trust.Statement[0].Principal.AWS).to.equal("arn:aws:iam::111111111111:root");
-    const ask = (userid: string) =>
-      evaluateRequest({ resource: trust }, {
+    // The trust policy names the account, so the session's own role must allow the assumption too (docs/role-vending.md).
+    const contractorsPolicy = { Statement: [{ Effect: "Allow", Action: ["sts:AssumeRole", "sts:SetSourceIdentity"], Resource: "arn:aws:iam::111111111111:role/role-vending/*" }] };
+    const ask = (userid: string, identity: object[] = [contractorsPolicy]) =>
+      evaluateRequest({ identity, resource: trust }, {
         principal: sessionArn,
         action: "sts:AssumeRole",
         resource: grant.roleArn,
@@ -132,6 +134,7 @@ describe("role-vending-api: routes over the core (dynalite, IAM stand-in)", () =
       });
     expect(ask("AROAEXAMPLEID:dana").allowed).to.equal(true);
     expect(ask("AROAEXAMPLEID:eve").allowed).to.equal(false);
+    expect(ask("AROAEXAMPLEID:dana", []).allowed, "without an identity policy on the Contractors role").to.equal(false);
   });
 
   it("break-glass never waits, is recorded and alarms", async () => {

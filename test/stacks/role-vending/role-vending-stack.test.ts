@@ -38,8 +38,12 @@ describe("role-vending stack", () => {
     }
     expect(resources(out, "aws_api_gateway_resource").map((r) => r.path_part).sort()).to.deep.equal(["approve", "deny", "grants", "{id}"]);
     const policy = JSON.parse(resources(out, "aws_api_gateway_rest_api_policy")[0]!.policy);
-    const invoke = (context: Record<string, string>) => evaluateRequest({ resource: policy }, { principal: "arn:aws:iam::111111111111:user/alice", action: "execute-api:Invoke", resource: "execute-api:/v1/GET/grants", context });
+    // The resource policy names the account: the caller also needs an identity policy (the stack's invoke policy).
+    const mayInvoke = { Statement: [{ Effect: "Allow", Action: "execute-api:Invoke", Resource: "execute-api:/*" }] };
+    const invoke = (context: Record<string, string>, identity: object[] = [mayInvoke]) =>
+      evaluateRequest({ identity, resource: policy }, { principal: "arn:aws:iam::111111111111:user/alice", action: "execute-api:Invoke", resource: "execute-api:/v1/GET/grants", context });
     expect(invoke({ "aws:SourceIp": "203.0.113.5", "aws:MultiFactorAuthPresent": "true" }).allowed).to.equal(true);
+    expect(invoke({ "aws:SourceIp": "203.0.113.5", "aws:MultiFactorAuthPresent": "true" }, []).allowed).to.equal(false);
     expect(invoke({ "aws:SourceIp": "203.0.113.5" }).allowed).to.equal(false);
     expect(invoke({ "aws:SourceIp": "198.51.100.5", "aws:MultiFactorAuthPresent": "true" }).allowed).to.equal(false);
     const [settings] = resources(out, "aws_api_gateway_method_settings");
