@@ -60,6 +60,8 @@ describe("role-vending-api: routes over the core (dynalite, IAM stand-in)", () =
       ["a bare IP", { ...valid, cidrs: ["203.0.113.7"] }, 400, /cidrs.0/],
       ["everyone (/0)", { ...valid, cidrs: ["0.0.0.0/0"] }, 400, /cidrs.0/],
       ["a malformed address", { ...valid, cidrs: ["300.1.1.1/24"] }, 400, /cidrs.0/],
+      ["a malformed IPv6 CIDR", { ...valid, cidrs: ["1:2:3/64"] }, 400, /cidrs.0: must be an IPv4 or IPv6 CIDR/],
+      ["colons only", { ...valid, cidrs: ["::::::::/64"] }, 400, /cidrs.0: must be an IPv4 or IPv6 CIDR/],
       ["an IPv6 CIDR outside the allowed networks", { ...valid, cidrs: ["2001:db8::/32"] }, 400, /cidrs.0: 2001:db8::\/32 is not inside the allowed networks/],
       ["a narrower CIDR inside the allowed networks", { ...valid, cidrs: ["203.0.113.128/25"] }, 200],
       ["the allowed network itself", { ...valid, cidrs: ["203.0.113.0/24"] }, 200],
