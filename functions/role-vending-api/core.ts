@@ -260,7 +260,21 @@ export async function provision(deps: VendorDeps, grant: Grant, caller: Pick<Cal
     deps.store.setRole(grant.id, roleArn, sessionSeconds, deps.now()),
     audit(deps, grant.id, "granted", "vendor", { roleArn, maxSessionSeconds: sessionSeconds, provisioningMs: Math.round(elapsed) }),
   ]);
-  const updated = stored ?? { ...grant, roleArn, maxSessionSeconds: sessionSeconds };
+  if (!stored) {
+    // Revoked (or otherwise ended) while IAM created the role: revocation found no role to delete,
+    // so delete it now rather than leave it assumable until cleanup's orphan pass.
+    let roleDeleted = false;
+    try {
+      await revokeSessions(deps.iam, roleName, deps.now());
+      roleDeleted = await deleteVendedRole(deps.iam, roleName);
+    } catch (error) {
+      deps.logger.error("role of a grant revoked during provisioning left for cleanup", { grantId: grant.id, error: error as Error });
+    }
+    await audit(deps, grant.id, "revoked", "vendor", { reason: "grant left ACTIVE while its role was created", roleDeleted });
+    const current = await deps.store.get(grant.id);
+    throw new HttpError(409, ERROR_CODES.conflict, `Grant ${grant.id} became ${current?.status ?? "unknown"} while its role was created; the role was deleted.`);
+  }
+  const updated = stored;
   deps.metrics.count(METRICS.grants, 1, { tier: grant.tier });
   deps.metrics.milliseconds(METRICS.provisioningTimeMs, elapsed);
   if (grant.tier === "break-glass") {

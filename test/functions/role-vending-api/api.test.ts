@@ -139,6 +139,29 @@ describe("role-vending-api: routes over the core (dynalite, IAM stand-in)", () =
     expect(ask("AROAEXAMPLEID:dana", []).allowed, "without an identity policy on the Contractors role").to.equal(false);
   });
 
+  it("a grant revoked while its role is being created does not keep the role", async () => {
+    ctx.iam.mock.restore();
+    const slow = iamStandIn({ latencyMs: 150 });
+    const v = vendorDeps(ctx.store, slow.client);
+    const handler = createHandler(roleVendingRoutes(v.deps), { logger: memoryLogger() as never });
+    try {
+      const pending = JSON.parse((await handler(event("POST", "/grants", { body: { ...valid, tier: "admin" }, user: ALICE }))).body).grant;
+      const approving = handler(event("POST", "/grants/{id}/approve", { id: pending.id, body: {}, user: BOB }));
+      let settled = false;
+      void approving.then(() => (settled = true));
+      while (slow.counter.calls === 0 && !settled) await new Promise((r) => setTimeout(r, 5));
+      expect(settled, (await Promise.race([approving, Promise.resolve(undefined)]))?.body).to.equal(false);
+      const revoked = await handler(event("DELETE", "/grants/{id}", { id: pending.id, user: ALICE }));
+      expect(revoked.statusCode, revoked.body).to.equal(200);
+      const approved = await approving;
+      expect(approved.statusCode, approved.body).to.equal(409);
+      expect([...slow.roles.keys()], "the revoked grant's role").to.deep.equal([]);
+      expect((await ctx.store.get(pending.id))!.status).to.equal("REVOKED");
+    } finally {
+      slow.mock.restore();
+    }
+  });
+
   it("break-glass never waits, is recorded and alarms", async () => {
     const r = await request({ ...valid, tier: "break-glass" });
     expect(r.json.grant.status).to.equal("ACTIVE");
