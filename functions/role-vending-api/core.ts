@@ -3,6 +3,7 @@
  * approvals, provisioning of the vended role, revocation. Pure over injected dependencies.
  */
 import { randomBytes } from "node:crypto";
+import { BlockList, isIPv4 } from "node:net";
 import { HttpError } from "../shared/platform/http";
 import { NotFoundError, ValidationError } from "../shared/platform/errors";
 import {
@@ -65,6 +66,27 @@ export function callerFrom(identity: { userArn?: string | null; caller?: string 
     };
   }
   throw new HttpError(403, ERROR_CODES.unauthenticated, "The request carries no IAM user or role-session identity; call the API with SigV4-signed requests (IAM authorization).");
+}
+
+/** `a.b.c.d/n` → address, prefix length, family. The contract's schema has already checked the syntax. */
+function splitCidr(cidr: string): { address: string; bits: number; family: "ipv4" | "ipv6" } {
+  const [address, bits] = cidr.split("/");
+  return { address: address!, bits: Number(bits), family: isIPv4(address!) ? "ipv4" : "ipv6" };
+}
+
+/**
+ * Whether `inner` lies entirely inside one of `allowed`. A block at least as narrow as an allowed
+ * one is either inside it or disjoint, so checking its base address is enough.
+ */
+export function cidrWithin(inner: string, allowed: readonly string[]): boolean {
+  const i = splitCidr(inner);
+  return allowed.some((a) => {
+    const o = splitCidr(a);
+    if (o.family !== i.family || o.bits > i.bits) return false;
+    const list = new BlockList();
+    list.addSubnet(o.address, o.bits, o.family);
+    return list.check(i.address, i.family);
+  });
 }
 
 function forbidden(message: string): HttpError {
@@ -133,6 +155,12 @@ export async function requestGrant(deps: VendorDeps, caller: Caller, body: Creat
   if (startMs > now.getTime() + 7 * 24 * 3600_000) throw new ValidationError("start: must be within the next 7 days.", "InvalidRequest");
   const cidrs = body.cidrs ?? config.DEFAULT_CIDRS;
   if (cidrs.length === 0) throw new ValidationError("cidrs: list the networks you will work from; no default is configured.", "InvalidRequest");
+  // The requester may narrow the allowed networks, never widen them: 0.0.0.0/1 + 128.0.0.0/1 would
+  // otherwise make stolen credentials work from anywhere.
+  const outside = body.cidrs?.findIndex((c) => !cidrWithin(c, config.DEFAULT_CIDRS)) ?? -1;
+  if (outside >= 0) {
+    throw new ValidationError(`cidrs.${outside}: ${body.cidrs![outside]} is not inside the allowed networks (${config.DEFAULT_CIDRS.join(", ")}).`, "InvalidRequest");
+  }
 
   const start = new Date(Math.max(startMs, now.getTime())).toISOString().replace(/\.\d{3}Z$/, "Z");
   const end = new Date(Date.parse(start) + body.durationMinutes * 60_000).toISOString().replace(/\.\d{3}Z$/, "Z");
@@ -232,7 +260,21 @@ export async function provision(deps: VendorDeps, grant: Grant, caller: Pick<Cal
     deps.store.setRole(grant.id, roleArn, sessionSeconds, deps.now()),
     audit(deps, grant.id, "granted", "vendor", { roleArn, maxSessionSeconds: sessionSeconds, provisioningMs: Math.round(elapsed) }),
   ]);
-  const updated = stored ?? { ...grant, roleArn, maxSessionSeconds: sessionSeconds };
+  if (!stored) {
+    // Revoked (or otherwise ended) while IAM created the role: revocation found no role to delete,
+    // so delete it now rather than leave it assumable until cleanup's orphan pass.
+    let roleDeleted = false;
+    try {
+      await revokeSessions(deps.iam, roleName, deps.now());
+      roleDeleted = await deleteVendedRole(deps.iam, roleName);
+    } catch (error) {
+      deps.logger.error("role of a grant revoked during provisioning left for cleanup", { grantId: grant.id, error: error as Error });
+    }
+    await audit(deps, grant.id, "revoked", "vendor", { reason: "grant left ACTIVE while its role was created", roleDeleted });
+    const current = await deps.store.get(grant.id);
+    throw new HttpError(409, ERROR_CODES.conflict, `Grant ${grant.id} became ${current?.status ?? "unknown"} while its role was created; the role was deleted.`);
+  }
+  const updated = stored;
   deps.metrics.count(METRICS.grants, 1, { tier: grant.tier });
   deps.metrics.milliseconds(METRICS.provisioningTimeMs, elapsed);
   if (grant.tier === "break-glass") {

@@ -46,7 +46,7 @@ export class VendingFunctions extends Construct {
         name: boundaryPolicyName(config.namePrefix, tier),
         path: vendingPath(config.namePrefix),
         description: `Permissions boundary of vended ${tier} roles: no IAM identity or boundary changes, no Organizations, no disabling security services`,
-        policy: JSON.stringify(boundaryPolicy(tier)),
+        policy: JSON.stringify(boundaryPolicy(tier, prefix)),
       });
     }
     const env: StackEnv & Record<string, string> = {

@@ -6,7 +6,8 @@
  * - identity-based permissions need an Allow in an identity policy AND, when the principal has a
  *   permissions boundary, an Allow in the boundary (boundary ∩ identity);
  * - a resource-based policy (e.g. a role's trust policy) that allows the principal by name grants on
- *   its own within the account; for `sts:AssumeRole` the trust policy must allow;
+ *   its own within the account; one that names only the account (`:root`) delegates to it, so an
+ *   identity policy of the caller must allow too; for `sts:AssumeRole` the trust policy must allow;
  * - otherwise the request is implicitly denied.
  *
  * Conditions are evaluated against the request context with IAM's operator semantics: string,
@@ -199,19 +200,28 @@ function accountOf(arn: string): string | undefined {
   return /^arn:[^:]+:(?:iam|sts)::(\d{12}):/.exec(arn)?.[1];
 }
 
-/** Whether a resource-policy statement's Principal (or NotPrincipal) covers the request's caller. */
-function principalCovered(statement: Statement, request: EvaluationRequest): boolean {
-  if (statement.principals.length === 0 && !statement.notPrincipal) return false;
+/**
+ * Whether a resource-policy statement's Principal (or NotPrincipal) names the request's caller
+ * itself (or everyone), or only the caller's account.
+ */
+function principalMatch(statement: Statement, request: EvaluationRequest): "caller" | "account" | undefined {
+  if (statement.principals.length === 0 && !statement.notPrincipal) return undefined;
   const caller = request.principal;
   const identity = caller ? principalIdentityArn(caller) : undefined;
-  const matched = statement.principals.some((p) => {
+  const direct = statement.principals.some((p) => {
     if (p.kind === "public") return true;
     if (p.type === "Service") return request.service !== undefined && p.value === request.service;
     if (!caller) return false;
-    if (p.kind === "account" && p.isRoot) return accountOf(caller) === p.accountId;
-    return p.value === caller || p.value === identity;
+    return !(p.kind === "account" && p.isRoot) && (p.value === caller || p.value === identity);
   });
-  return statement.notPrincipal ? !matched : matched;
+  const account = !!caller && statement.principals.some((p) => p.kind === "account" && p.isRoot && accountOf(caller) === p.accountId);
+  if (statement.notPrincipal) return direct || account ? undefined : "caller";
+  return direct ? "caller" : account ? "account" : undefined;
+}
+
+/** Whether a resource-policy statement's Principal (or NotPrincipal) covers the request's caller. */
+function principalCovered(statement: Statement, request: EvaluationRequest): boolean {
+  return principalMatch(statement, request) !== undefined;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -261,12 +271,25 @@ export function evaluateRequest(policies: PolicySet, request: EvaluationRequest)
   if (isAssumeRole && policies.resource !== undefined && resourceAllows.length === 0) {
     return { decision: "ImplicitDeny", allowed: false, statements: [], reason: "the role's trust policy does not allow this caller under these conditions" };
   }
-  if (resourceAllows.length > 0) {
+  // A resource policy that names the caller (or everyone) grants on its own; one that names only the
+  // caller's account delegates to the account, whose identity policies must then allow it too.
+  const resourceStatements = sets.find(([name]) => name === "resource")![1].flatMap((p) => p.statements);
+  const namesCaller = resourceAllows.some((ref) => {
+    const s = resourceStatements.find((x) => x.index === ref.index && x.sid === ref.sid);
+    return s !== undefined && principalMatch(s, request) === "caller";
+  });
+  if (namesCaller) {
     return { decision: "Allow", allowed: true, statements: resourceAllows, reason: "allowed by the resource-based policy" };
+  }
+  if (resourceAllows.length === 0 && isAssumeRole && policies.resource !== undefined) {
+    return { decision: "ImplicitDeny", allowed: false, statements: [], reason: "the role's trust policy does not allow this caller under these conditions" };
   }
 
   const identityAllows = matching("identity", "Allow");
-  if (identityAllows.length === 0) return { decision: "ImplicitDeny", allowed: false, statements: [], reason: "no identity-based policy allows it" };
+  if (identityAllows.length === 0) {
+    const reason = resourceAllows.length > 0 ? "the resource-based policy trusts only the caller's account; no identity-based policy of the caller allows it" : "no identity-based policy allows it";
+    return { decision: "ImplicitDeny", allowed: false, statements: [], reason };
+  }
   if (policies.boundary !== undefined) {
     const boundaryAllows = matching("boundary", "Allow");
     if (boundaryAllows.length === 0) return { decision: "ImplicitDeny", allowed: false, statements: [], reason: "the permissions boundary does not allow it" };

@@ -188,11 +188,47 @@ const BOUNDARY_ALLOWS: Record<VendingTier, Statement> = {
   "break-glass": { Sid: "EverythingButForbidden", Effect: "Allow", NotAction: [...BOUNDARY_DENIED_PATTERNS], Resource: "*" },
 };
 
-/** A tier's permissions boundary: its allow plus the common denies (identity changes, boundary edits, security services). */
-export function boundaryPolicy(tier: VendingTier): PolicyDocument {
+/**
+ * What a vended session must never do to the role-vending subsystem itself, whose resources are all
+ * named `<subsystemPrefix>-…`: invoking the vendor directly (a hand-made API Gateway event names any
+ * caller, e.g. an approver), changing its code or environment (approvals, approvers), writing the
+ * grant table or the templates, silencing its alarms, topics, rules or logs. Without this a developer
+ * grant (lambda:*, dynamodb:*, s3:*) becomes an admin or break-glass grant.
+ */
+export function vendingSubsystemDeny(subsystemPrefix: string): Statement {
+  const p = subsystemPrefix;
+  return {
+    Sid: "DenyChangesToRoleVending",
+    Effect: "Deny",
+    Action: [
+      "lambda:*", "dynamodb:*", "s3:*", "sns:*", "sqs:*", "events:*", "scheduler:*",
+      "cloudwatch:DeleteAlarms", "cloudwatch:DisableAlarmActions", "cloudwatch:PutMetricAlarm", "cloudwatch:PutCompositeAlarm", "cloudwatch:SetAlarmState",
+      "logs:Delete*", "logs:Put*", "logs:Create*", "logs:Associate*", "logs:Disassociate*", "logs:Untag*", "logs:Tag*",
+    ],
+    Resource: [
+      `arn:*:lambda:*:*:function:${p}-*`,
+      `arn:*:dynamodb:*:*:table/${p}-*`,
+      `arn:*:s3:::${p}-*`,
+      `arn:*:sns:*:*:${p}-*`,
+      `arn:*:sqs:*:*:${p}-*`,
+      `arn:*:events:*:*:rule/${p}-*`,
+      `arn:*:scheduler:*:*:schedule/*/${p}-*`,
+      `arn:*:cloudwatch:*:*:alarm:${p}-*`,
+      `arn:*:logs:*:*:log-group:/aws/lambda/${p}-*`,
+      `arn:*:logs:*:*:log-group:/aws/apigateway/${p}-*`,
+    ],
+  };
+}
+
+/**
+ * A tier's permissions boundary: its allow plus the common denies (identity changes, boundary edits,
+ * security services) and, given the subsystem's resource prefix, no changes to role vending itself.
+ */
+export function boundaryPolicy(tier: VendingTier, subsystemPrefix?: string): PolicyDocument {
   return doc([
     BOUNDARY_ALLOWS[tier],
     { Sid: "DenyIdentityAndSecurityServiceChanges", Effect: "Deny", Action: [...BOUNDARY_DENIED_PATTERNS], Resource: "*" },
+    ...(subsystemPrefix ? [vendingSubsystemDeny(subsystemPrefix)] : []),
   ]);
 }
 

@@ -60,7 +60,14 @@ describe("role-vending-api: routes over the core (dynalite, IAM stand-in)", () =
       ["a bare IP", { ...valid, cidrs: ["203.0.113.7"] }, 400, /cidrs.0/],
       ["everyone (/0)", { ...valid, cidrs: ["0.0.0.0/0"] }, 400, /cidrs.0/],
       ["a malformed address", { ...valid, cidrs: ["300.1.1.1/24"] }, 400, /cidrs.0/],
-      ["an IPv6 CIDR", { ...valid, cidrs: ["2001:db8::/32"] }, 200],
+      ["a malformed IPv6 CIDR", { ...valid, cidrs: ["1:2:3/64"] }, 400, /cidrs.0: must be an IPv4 or IPv6 CIDR/],
+      ["colons only", { ...valid, cidrs: ["::::::::/64"] }, 400, /cidrs.0: must be an IPv4 or IPv6 CIDR/],
+      ["an IPv6 CIDR outside the allowed networks", { ...valid, cidrs: ["2001:db8::/32"] }, 400, /cidrs.0: 2001:db8::\/32 is not inside the allowed networks/],
+      ["a narrower CIDR inside the allowed networks", { ...valid, cidrs: ["203.0.113.128/25"] }, 200],
+      ["the allowed network itself", { ...valid, cidrs: ["203.0.113.0/24"] }, 200],
+      ["the internet in two halves", { ...valid, cidrs: ["0.0.0.0/1", "128.0.0.0/1"] }, 400, /cidrs.0: 0.0.0.0\/1 is not inside the allowed networks/],
+      ["a wider block around the allowed network", { ...valid, cidrs: ["203.0.0.0/16"] }, 400, /cidrs.0/],
+      ["one allowed and one foreign CIDR", { ...valid, cidrs: ["203.0.113.0/25", "198.51.100.0/24"] }, 400, /cidrs.1: 198.51.100.0\/24/],
       ["no reason", { ...valid, reason: undefined }, 400, /reason: is required/],
       ["a short reason", { ...valid, reason: "because" }, 400, /reason: must be at least 10 characters/],
       ["an unknown project", { ...valid, projectId: "secret-project" }, 400, /projectId: secret-project is not in the allow-list/],
@@ -118,8 +125,10 @@ describe("role-vending-api: routes over the core (dynalite, IAM stand-in)", () =
     expect(grant).to.include({ requester: sessionArn, sourceIdentity: "dana", requesterUserId: "AROAEXAMPLEID:dana" });
     const trust = JSON.parse(ctx.iam.roles.get(`${PREFIX}-${grant.id}`)!.trust);
     expect(trust.Statement[0].Principal.AWS).to.equal("arn:aws:iam::111111111111:root");
-    const ask = (userid: string) =>
-      evaluateRequest({ resource: trust }, {
+    // The trust policy names the account, so the session's own role must allow the assumption too (docs/role-vending.md).
+    const contractorsPolicy = { Statement: [{ Effect: "Allow", Action: ["sts:AssumeRole", "sts:SetSourceIdentity"], Resource: "arn:aws:iam::111111111111:role/role-vending/*" }] };
+    const ask = (userid: string, identity: object[] = [contractorsPolicy]) =>
+      evaluateRequest({ identity, resource: trust }, {
         principal: sessionArn,
         action: "sts:AssumeRole",
         resource: grant.roleArn,
@@ -127,6 +136,30 @@ describe("role-vending-api: routes over the core (dynalite, IAM stand-in)", () =
       });
     expect(ask("AROAEXAMPLEID:dana").allowed).to.equal(true);
     expect(ask("AROAEXAMPLEID:eve").allowed).to.equal(false);
+    expect(ask("AROAEXAMPLEID:dana", []).allowed, "without an identity policy on the Contractors role").to.equal(false);
+  });
+
+  it("a grant revoked while its role is being created does not keep the role", async () => {
+    ctx.iam.mock.restore();
+    const slow = iamStandIn({ latencyMs: 150 });
+    const v = vendorDeps(ctx.store, slow.client);
+    const handler = createHandler(roleVendingRoutes(v.deps), { logger: memoryLogger() as never });
+    try {
+      const pending = JSON.parse((await handler(event("POST", "/grants", { body: { ...valid, tier: "admin" }, user: ALICE }))).body).grant;
+      const approving = handler(event("POST", "/grants/{id}/approve", { id: pending.id, body: {}, user: BOB }));
+      let settled = false;
+      void approving.then(() => (settled = true));
+      while (slow.counter.calls === 0 && !settled) await new Promise((r) => setTimeout(r, 5));
+      expect(settled, (await Promise.race([approving, Promise.resolve(undefined)]))?.body).to.equal(false);
+      const revoked = await handler(event("DELETE", "/grants/{id}", { id: pending.id, user: ALICE }));
+      expect(revoked.statusCode, revoked.body).to.equal(200);
+      const approved = await approving;
+      expect(approved.statusCode, approved.body).to.equal(409);
+      expect([...slow.roles.keys()], "the revoked grant's role").to.deep.equal([]);
+      expect((await ctx.store.get(pending.id))!.status).to.equal("REVOKED");
+    } finally {
+      slow.mock.restore();
+    }
   });
 
   it("break-glass never waits, is recorded and alarms", async () => {

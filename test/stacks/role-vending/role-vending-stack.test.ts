@@ -38,8 +38,12 @@ describe("role-vending stack", () => {
     }
     expect(resources(out, "aws_api_gateway_resource").map((r) => r.path_part).sort()).to.deep.equal(["approve", "deny", "grants", "{id}"]);
     const policy = JSON.parse(resources(out, "aws_api_gateway_rest_api_policy")[0]!.policy);
-    const invoke = (context: Record<string, string>) => evaluateRequest({ resource: policy }, { principal: "arn:aws:iam::111111111111:user/alice", action: "execute-api:Invoke", resource: "execute-api:/v1/GET/grants", context });
+    // The resource policy names the account: the caller also needs an identity policy (the stack's invoke policy).
+    const mayInvoke = { Statement: [{ Effect: "Allow", Action: "execute-api:Invoke", Resource: "execute-api:/*" }] };
+    const invoke = (context: Record<string, string>, identity: object[] = [mayInvoke]) =>
+      evaluateRequest({ identity, resource: policy }, { principal: "arn:aws:iam::111111111111:user/alice", action: "execute-api:Invoke", resource: "execute-api:/v1/GET/grants", context });
     expect(invoke({ "aws:SourceIp": "203.0.113.5", "aws:MultiFactorAuthPresent": "true" }).allowed).to.equal(true);
+    expect(invoke({ "aws:SourceIp": "203.0.113.5", "aws:MultiFactorAuthPresent": "true" }, []).allowed).to.equal(false);
     expect(invoke({ "aws:SourceIp": "203.0.113.5" }).allowed).to.equal(false);
     expect(invoke({ "aws:SourceIp": "198.51.100.5", "aws:MultiFactorAuthPresent": "true" }).allowed).to.equal(false);
     const [settings] = resources(out, "aws_api_gateway_method_settings");
@@ -51,6 +55,21 @@ describe("role-vending stack", () => {
     expect(policies.map((p) => p.name).sort()).to.deep.equal(TIERS.map((t) => `csp-dev-boundary-${t}`).sort());
     for (const p of policies) expect(p.path).to.equal("/role-vending/csp-dev/");
     expect(resources(out, "aws_s3_object").map((o) => o.key).sort()).to.deep.equal(TIERS.map((t) => `templates/${t}.json`).sort());
+  });
+
+  it("deploys boundaries that keep vended sessions off the vendor's own function, table and templates", () => {
+    const anything = { Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] };
+    const api = resources(out, "aws_lambda_function").find((f) => /-api$/.test(f.function_name))!;
+    const table = resources(out, "aws_dynamodb_table")[0]!;
+    const templates = resources(out, "aws_s3_bucket").find((b) => /-templates$/.test(b.bucket))!;
+    for (const p of resources(out, "aws_iam_policy").filter((x) => /boundary/.test(x.name))) {
+      const boundary = JSON.parse(p.policy);
+      const decide = (action: string, resource: string) => evaluateRequest({ identity: [anything], boundary }, { principal: "arn:aws:sts::111111111111:assumed-role/x/y", action, resource }).decision;
+      expect(decide("lambda:InvokeFunction", `arn:aws:lambda:eu-west-1:111111111111:function:${api.function_name}`), p.name).to.equal("ExplicitDeny");
+      expect(decide("lambda:UpdateFunctionConfiguration", `arn:aws:lambda:eu-west-1:111111111111:function:${api.function_name}`), p.name).to.equal("ExplicitDeny");
+      expect(decide("dynamodb:PutItem", `arn:aws:dynamodb:eu-west-1:111111111111:table/${table.name}`), p.name).to.equal("ExplicitDeny");
+      expect(decide("s3:PutObject", `arn:aws:s3:::${templates.bucket}/templates/admin.json`), p.name).to.equal("ExplicitDeny");
+    }
   });
 
   it("gives the vendor role creation only with a boundary and no PassRole; cleanup cannot create roles", () => {

@@ -43,7 +43,11 @@ describe("iam-policy evaluate: request evaluation", () => {
     const req = (principal: string) => ({ principal, action: "sts:AssumeRole", resource: "arn:aws:iam::111111111111:role/r" });
     expect(evaluateRequest({ resource: trust(USER) }, req(USER)).allowed).to.equal(true);
     expect(evaluateRequest({ resource: trust(USER) }, req("arn:aws:iam::111111111111:user/mallory")).allowed).to.equal(false);
-    expect(evaluateRequest({ resource: trust("arn:aws:iam::111111111111:root") }, req("arn:aws:iam::111111111111:user/mallory")).allowed).to.equal(true);
+    // Naming the account delegates to it: the caller's own identity policy must allow the call too.
+    expect(evaluateRequest({ resource: trust("arn:aws:iam::111111111111:root") }, req("arn:aws:iam::111111111111:user/mallory")).allowed).to.equal(false);
+    const mayAssume = { Statement: [{ Effect: "Allow", Action: "sts:AssumeRole", Resource: "arn:aws:iam::111111111111:role/r" }] };
+    expect(evaluateRequest({ identity: [mayAssume], resource: trust("arn:aws:iam::111111111111:root") }, req("arn:aws:iam::111111111111:user/mallory")).allowed).to.equal(true);
+    expect(evaluateRequest({ identity: [mayAssume], resource: trust(USER) }, req("arn:aws:iam::111111111111:user/mallory")).allowed).to.equal(false);
     expect(evaluateRequest({ resource: trust("arn:aws:iam::111111111111:root") }, req("arn:aws:iam::222222222222:user/mallory")).allowed).to.equal(false);
   });
 

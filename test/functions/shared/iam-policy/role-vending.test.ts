@@ -141,3 +141,34 @@ describe("iam-policy role-vending: the vendor's own permissions", () => {
     expect(act("iam:DeleteRole", `arn:aws:iam::${ACCOUNT}:role/prod-admin`).allowed).to.equal(false);
   });
 });
+
+describe("iam-policy role-vending: no vended session can change role vending itself", () => {
+  const SUBSYSTEM = "csp-dev-role-vending";
+  const anything = { Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] };
+  const attacks: [string, string][] = [
+    // A hand-made API Gateway event names any caller, e.g. an approver approving your admin request.
+    ["lambda:InvokeFunction", `arn:aws:lambda:eu-west-1:${ACCOUNT}:function:${SUBSYSTEM}-api`],
+    // APPROVERS / TIERS (approvals) live in the vendor's environment.
+    ["lambda:UpdateFunctionConfiguration", `arn:aws:lambda:eu-west-1:${ACCOUNT}:function:${SUBSYSTEM}-api`],
+    ["lambda:UpdateFunctionCode", `arn:aws:lambda:eu-west-1:${ACCOUNT}:function:${SUBSYSTEM}-cleanup`],
+    ["dynamodb:UpdateItem", `arn:aws:dynamodb:eu-west-1:${ACCOUNT}:table/${SUBSYSTEM}-grants`],
+    ["s3:PutObject", `arn:aws:s3:::${SUBSYSTEM}-templates/templates/admin.json`],
+    ["cloudwatch:DisableAlarmActions", `arn:aws:cloudwatch:eu-west-1:${ACCOUNT}:alarm:${SUBSYSTEM}-break-glass-use`],
+    ["events:DisableRule", `arn:aws:events:eu-west-1:${ACCOUNT}:rule/${SUBSYSTEM}-assume-events`],
+    ["sns:Unsubscribe", `arn:aws:sns:eu-west-1:${ACCOUNT}:${SUBSYSTEM}-alarms`],
+    ["logs:DeleteLogGroup", `arn:aws:logs:eu-west-1:${ACCOUNT}:log-group:/aws/lambda/${SUBSYSTEM}-api`],
+  ];
+  for (const tier of VENDING_TIERS) {
+    it(`the ${tier} boundary denies every change to the role-vending subsystem`, () => {
+      for (const [action, resource] of attacks) {
+        const r = evaluateRequest({ identity: [anything], boundary: boundaryPolicy(tier, SUBSYSTEM) }, { principal: ROLE, action, resource });
+        expect(r.decision, `${action} on ${resource}`).to.equal("ExplicitDeny");
+      }
+    });
+  }
+  it("still lets a developer work on the project's own functions and tables", () => {
+    const boundary = boundaryPolicy("developer", SUBSYSTEM);
+    expect(evaluateRequest({ identity: [anything], boundary }, { principal: ROLE, action: "lambda:UpdateFunctionCode", resource: `arn:aws:lambda:eu-west-1:${ACCOUNT}:function:payments-api` }).decision).to.equal("Allow");
+    expect(evaluateRequest({ identity: [anything], boundary }, { principal: ROLE, action: "dynamodb:PutItem", resource: `arn:aws:dynamodb:eu-west-1:${ACCOUNT}:table/payments` }).decision).to.equal("Allow");
+  });
+});
