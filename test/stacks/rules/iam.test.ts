@@ -84,7 +84,8 @@ describe("IAM rules", () => {
   it("iam-role-no-privilege-escalation: unconditioned AttachRolePolicy / PutRolePolicy escalate on their own (the holder can grant its own role anything)", () => {
     expectStatus(judge(escalation, fnWith({ Effect: "Allow", Action: "iam:PutRolePolicy", Resource: "arn:aws:iam::111111111111:role/*" })), "fn/role", "non-compliant", "iam:PutRolePolicy");
     expectStatus(judge(escalation, fnWith({ Effect: "Allow", Action: "iam:AttachRolePolicy", Resource: "*" })), "fn/role", "non-compliant", "iam:AttachRolePolicy");
-    expectStatus(judge(escalation, fnWith({ Effect: "Allow", NotAction: "s3:*", Resource: "*" })), "fn/role", "non-compliant", "iam:AttachRolePolicy");
+    const notAction = (scope: Construct) => new IamPolicy(scope, "p", { name: "p", policy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", NotAction: "s3:*", Resource: "*" }] }) });
+    expectStatus(judge(escalation, notAction), "p", "non-compliant", "iam:AttachRolePolicy");
   });
 
   it("iam-policy-no-full-admin: an attached AWS-managed AdministratorAccess or IAMFullAccess fails the role", () => {
