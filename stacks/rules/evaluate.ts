@@ -74,14 +74,19 @@ export function applyExceptions(findings: readonly Finding[], exceptions: readon
 
 /**
  * Exceptions that name an unknown rule, or that apply to `environment` but match no resource in
- * any of `findings` (the resource was removed or renamed): the list must not rot.
+ * any of `findings` (the resource was removed or renamed) or only resources that comply (it was
+ * fixed): the list must not rot.
  */
 export function staleExceptions(exceptions: readonly AcceptedRisk[], findings: readonly Finding[], environment: string | undefined, rules: readonly Rule[] = RULES): { exception: AcceptedRisk; problem: string }[] {
   const out: { exception: AcceptedRisk; problem: string }[] = [];
   for (const exception of exceptions) {
     if (!rules.some((r) => r.id === exception.rule)) out.push({ exception, problem: `names no known rule (${exception.rule})` });
-    else if (exceptionApplies(exception, environment) && !findings.some((f) => exceptionMatches(exception, { ...f, environment }))) {
-      out.push({ exception, problem: `matches no resource${environment ? ` in ${environment}` : ""}: remove it, or list in environments only where the resource exists` });
+    else if (exceptionApplies(exception, environment)) {
+      const matched = findings.filter((f) => exceptionMatches(exception, { ...f, environment }));
+      const where = environment ? ` in ${environment}` : "";
+      if (matched.length === 0) out.push({ exception, problem: `matches no resource${where}: remove it, or list in environments only where the resource exists` });
+      // The resource was fixed: an exception that silences nothing would silently excuse its next regression.
+      else if (!matched.some((f) => f.status === "non-compliant")) out.push({ exception, problem: `excuses nothing${where} (every matching resource complies): remove it` });
     }
   }
   return out;

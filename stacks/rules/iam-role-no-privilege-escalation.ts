@@ -8,13 +8,16 @@ const COMBOS: readonly { create: string; grant: readonly string[] }[] = [
   { create: "iam:CreateUser", grant: ["iam:AttachUserPolicy", "iam:PutUserPolicy"] },
 ];
 /** Escalate on their own unless conditioned (rewrite a policy, drop a boundary, add oneself to a group). */
-const ALONE = ["iam:CreatePolicyVersion", "iam:SetDefaultPolicyVersion", "iam:DeleteRolePermissionsBoundary", "iam:DeleteUserPermissionsBoundary", "iam:AddUserToGroup", "iam:UpdateAssumeRolePolicy"];
+const ALONE = ["iam:AttachRolePolicy", "iam:PutRolePolicy", "iam:AttachUserPolicy", "iam:PutUserPolicy", "iam:AttachGroupPolicy", "iam:PutGroupPolicy", "iam:CreatePolicyVersion", "iam:SetDefaultPolicyVersion", "iam:DeleteRolePermissionsBoundary", "iam:DeleteUserPermissionsBoundary", "iam:AddUserToGroup", "iam:UpdateAssumeRolePolicy"];
 
-const bounded = (s: Statement) => findConditions(s, "iam:PermissionsBoundary").some((c) => !c.ifExists && c.values.length > 0 && c.values.every((v) => !v.includes("*")));
+/** Only a positive match bounds: StringNotEquals/ArnNotEquals allow every other boundary, and none. */
+const BOUNDING_OPERATORS = ["StringEquals", "StringLike", "ArnEquals", "ArnLike"];
+const bounded = (s: Statement) =>
+  findConditions(s, "iam:PermissionsBoundary").some((c) => !c.ifExists && BOUNDING_OPERATORS.includes(c.baseOperator) && c.values.length > 0 && c.values.every((v) => !v.includes("*")));
 
 export default defineRule({
   id: "iam-role-no-privilege-escalation",
-  expects: "No privilege-escalation combination (CreateRole + AttachRolePolicy/PutRolePolicy, CreateUser + AttachUserPolicy/PutUserPolicy) unless every such grant requires an iam:PermissionsBoundary; no unconditioned CreatePolicyVersion, SetDefaultPolicyVersion, Delete*PermissionsBoundary, AddUserToGroup, UpdateAssumeRolePolicy. A role is judged with its inline and attached policies together.",
+  expects: "No privilege-escalation combination (CreateRole + AttachRolePolicy/PutRolePolicy, CreateUser + AttachUserPolicy/PutUserPolicy) unless every such grant requires an iam:PermissionsBoundary; no unconditioned Attach/Put Role/User/Group policy (the holder could grant itself anything), CreatePolicyVersion, SetDefaultPolicyVersion, Delete*PermissionsBoundary, AddUserToGroup, UpdateAssumeRolePolicy. A role is judged with its inline and attached policies together.",
   why: "These combinations let the holder mint a principal (or a policy version) with more rights than it has.",
   fix: "Add Condition StringEquals iam:PermissionsBoundary <boundary policy ARN> to the create and attach statements, and condition the others.",
   level: "error",

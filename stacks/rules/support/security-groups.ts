@@ -29,4 +29,4 @@ export function rulesOf(group: TfResource, stack: StackModel): SgRule[] {
   return out;
 }
 
-export const allPorts = (r: SgRule) => r.protocol === "-1" || r.protocol.toLowerCase() === "all" || (r.fromPort <= 0 && r.toPort >= 65535);
+export const allPorts = (r: SgRule) => r.protocol === "-1" || r.protocol.toLowerCase() === "all" || (r.fromPort <= 1 && r.toPort >= 65535);

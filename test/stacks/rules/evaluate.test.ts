@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { exceptionMatches, globToRegExp, judgeStack } from "../../../stacks/rules/evaluate";
+import { exceptionMatches, globToRegExp, judgeStack, staleExceptions, type Finding } from "../../../stacks/rules/evaluate";
 import { defineRule, nonCompliant } from "../../../stacks/rules/rule";
 import { StackModel } from "../../../stacks/rules/support/stack-model";
 
@@ -29,5 +29,13 @@ describe("rule evaluation", () => {
 
   it("refuses rule ids that are not kebab-case", () => {
     expect(() => defineRule({ id: "Bad_Id", expects: "e", why: "w", fix: "f", level: "error", resourceTypes: [], check: () => nonCompliant("x") })).to.throw(/kebab-case/);
+  });
+
+  it("staleExceptions: an exception whose resources all comply now (the risk was fixed) is stale, one still excusing a failure is not", () => {
+    const rule = defineRule({ id: "test-rule", expects: "e", why: "w", fix: "f", level: "error", resourceTypes: ["aws_s3_bucket"], check: () => nonCompliant("x") });
+    const finding = (status: Finding["status"]): Finding => ({ stack: "s", rule: "test-rule", level: "error", type: "aws_s3_bucket", address: "aws_s3_bucket.b", path: "s/b", status, message: "m" });
+    const exception = { rule: "test-rule", resource: "s/b", reason: "test", acceptedBy: "test" };
+    expect(staleExceptions([exception], [finding("non-compliant")], "dev", [rule])).to.deep.equal([]);
+    expect(staleExceptions([exception], [finding("compliant")], "dev", [rule]).map((s) => s.problem)).to.deep.equal(["excuses nothing in dev (every matching resource complies): remove it"]);
   });
 });

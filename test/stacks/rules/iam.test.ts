@@ -72,4 +72,29 @@ describe("IAM rules", () => {
     expectStatus(judge(escalation, combo()), "fn/role", "non-compliant", "iam:PermissionsBoundary");
     expectStatus(judge(escalation, fnWith({ Effect: "Allow", Action: "iam:CreatePolicyVersion", Resource: "*" })), "fn/role", "non-compliant", "iam:CreatePolicyVersion");
   });
+
+  it("iam-role-no-privilege-escalation: a negated boundary condition does not bound (StringNotEquals allows every other boundary, and none)", () => {
+    const notBoundary = { StringNotEquals: { "iam:PermissionsBoundary": "arn:aws:iam::111111111111:policy/tier-boundary" } };
+    const both = { Effect: "Allow" as const, Action: ["iam:CreateRole", "iam:AttachRolePolicy"], Resource: "arn:aws:iam::111111111111:role/vended-*", Condition: notBoundary };
+    expectStatus(judge(escalation, fnWith(both)), "fn/role", "non-compliant", "iam:PermissionsBoundary");
+    const arnBoundary = { ArnEquals: { "iam:PermissionsBoundary": "arn:aws:iam::111111111111:policy/tier-boundary" } };
+    expectStatus(judge(escalation, fnWith({ ...both, Condition: arnBoundary })), "fn/role", "compliant");
+  });
+
+  it("iam-role-no-privilege-escalation: unconditioned AttachRolePolicy / PutRolePolicy escalate on their own (the holder can grant its own role anything)", () => {
+    expectStatus(judge(escalation, fnWith({ Effect: "Allow", Action: "iam:PutRolePolicy", Resource: "arn:aws:iam::111111111111:role/*" })), "fn/role", "non-compliant", "iam:PutRolePolicy");
+    expectStatus(judge(escalation, fnWith({ Effect: "Allow", Action: "iam:AttachRolePolicy", Resource: "*" })), "fn/role", "non-compliant", "iam:AttachRolePolicy");
+    const notAction = (scope: Construct) => new IamPolicy(scope, "p", { name: "p", policy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", NotAction: "s3:*", Resource: "*" }] }) });
+    expectStatus(judge(escalation, notAction), "p", "non-compliant", "iam:AttachRolePolicy");
+  });
+
+  it("iam-policy-no-full-admin: an attached AWS-managed AdministratorAccess or IAMFullAccess fails the role", () => {
+    const withManaged = (arn: string) => (scope: Construct) => {
+      const { fn } = fakeFunction(scope, "fn");
+      new IamRolePolicyAttachment(scope, "admin", { role: fn.role.name, policyArn: arn });
+    };
+    expectStatus(judge(noFullAdmin, withManaged("arn:aws:iam::aws:policy/AdministratorAccess")), "fn/role", "non-compliant", "AdministratorAccess");
+    expectStatus(judge(noFullAdmin, withManaged("arn:aws:iam::aws:policy/IAMFullAccess")), "fn/role", "non-compliant", "IAMFullAccess");
+    expectStatus(judge(noFullAdmin, withManaged("arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole")), "fn/role", "compliant");
+  });
 });

@@ -91,6 +91,15 @@ describe("RDS, RDS Proxy, security group and EventBridge rules", () => {
     }
   });
 
+  it("security-group-no-all-ports: tcp 1-65535 is the whole port range too (port 0 is reserved); a narrow range passes", () => {
+    const range = (from: number) => (s: Construct) => {
+      const sg = new SecurityGroup(s, "sg", { name: "sg", vpcId: "vpc-1" });
+      new VpcSecurityGroupIngressRule(s, "range", { securityGroupId: sg.id, referencedSecurityGroupId: sg.id, ipProtocol: "tcp", fromPort: from, toPort: 65535 });
+    };
+    expectStatus(judge(noAllPorts, range(1)), "sg", "non-compliant");
+    expectStatus(judge(noAllPorts, range(1024)), "sg", "compliant");
+  });
+
   it("eventbridge-target-dead-lettered: EventTrigger with a SecureQueue passes (and the queue admits only that rule); without one fails", () => {
     const trigger = (withDlq: boolean) => (s: Construct) => {
       const { fn, kmsKey } = fakeFunction(s, "fn");
