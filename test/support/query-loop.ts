@@ -8,7 +8,7 @@ import type { PostgresSecret } from "../../functions/shared/contracts/database-s
  * Queries in a loop through the credential manager, each on a fresh connection (the worst case:
  * every operation authenticates), while rotations run. Returns the failed operations.
  */
-export async function queryLoop(manager: CredentialManager, environment: string, caCert: string, until: () => boolean, table = "public.zd_events"): Promise<{ ops: number; failures: string[] }> {
+export async function queryLoop(manager: CredentialManager, environment: string, caCert: string, until: () => boolean, table = "public.zd_events", onOperation?: (ops: number) => void): Promise<{ ops: number; failures: string[] }> {
   const failures: string[] = [];
   let ops = 0;
   while (!until()) {
@@ -32,6 +32,7 @@ export async function queryLoop(manager: CredentialManager, environment: string,
     } catch (error) {
       failures.push((error as Error).message);
     }
+    onOperation?.(ops);
   }
   return { ops, failures };
 }

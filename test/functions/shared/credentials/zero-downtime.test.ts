@@ -45,8 +45,15 @@ describe("zero-downtime rotation: a client loop through the credential manager o
       // A long TTL: clients hold stale credentials across rotations and must recover by refreshing.
       const manager = new CredentialManager({ secrets: h.store, ttlMs: 60_000 });
       let done = false;
-      const loop = queryLoop(manager, env, pg.caCert, () => done);
-      for (let i = 0; i < 5; i += 1) await h.rotate(arn);
+      let completed = 0;
+      const loop = queryLoop(manager, env, pg.caCert, () => done, undefined, (ops) => (completed = ops));
+      // Each rotation starts only after the client has finished two more operations, so every
+      // rotation overlaps client traffic however slow the machine is.
+      for (let i = 0; i < 5; i += 1) {
+        const target = completed + 2;
+        while (completed < target) await new Promise((resolve) => setTimeout(resolve, 5));
+        await h.rotate(arn);
+      }
       done = true;
       const { ops, failures } = await loop;
       expect(h.sm.rotations.filter((r) => r.secretArn === arn && r.ok)).to.have.length(5);
