@@ -4,7 +4,7 @@
  * runs one audit through the findings pipeline with them.
  */
 import type { Logger } from "@aws-lambda-powertools/logger";
-import { KMSClient, paginateListAliases } from "@aws-sdk/client-kms";
+import { KMSClient, paginateListAliases, paginateListKeys } from "@aws-sdk/client-kms";
 import { S3Client } from "@aws-sdk/client-s3";
 import { S3ControlClient } from "@aws-sdk/client-s3-control";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
@@ -75,6 +75,13 @@ function aliasResolver(kms: (region: string) => KMSClient): (aliasArn: string) =
   };
 }
 
+/** Every key ARN of the client's region (ListKeys, all pages). */
+async function listKeys(client: KMSClient): Promise<string[]> {
+  const arns: string[] = [];
+  for await (const page of paginateListKeys({ client }, {})) for (const key of page.Keys ?? []) if (key.KeyArn) arns.push(key.KeyArn);
+  return arns;
+}
+
 export interface Runtime {
   run(scope: AuditScope): Promise<RunSummary>;
 }
@@ -114,6 +121,7 @@ export function createRuntime(config: HandlerConfig, logger: Logger): Runtime {
         audit,
         auditKey: (ref) => kmsApi.auditKey(ref),
         resolveAlias: aliasResolver(kms),
+        listKeys: (region) => listKeys(kms(region)),
         metadata: s3CheckMetadata,
         securityHub,
         securityHubRegion: config.securityHubRegion,

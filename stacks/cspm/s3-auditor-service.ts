@@ -77,7 +77,8 @@ export class S3AuditorService {
       Resource: "arn:aws:s3:::*",
     });
     auditor.addToRolePolicy({ Sid: "ReadAccountPublicAccessBlock", Effect: "Allow", Action: "s3:GetAccountPublicAccessBlock", Resource: "*" });
-    auditor.addToRolePolicy({ Sid: "ResolveKeyAliases", Effect: "Allow", Action: "kms:ListAliases", Resource: "*" });
+    // Neither takes a resource: ListAliases resolves the buckets' alias names, ListKeys lists the keys a scheduled run audits.
+    auditor.addToRolePolicy({ Sid: "ListKeysAndAliases", Effect: "Allow", Action: ["kms:ListAliases", "kms:ListKeys"], Resource: "*" });
     auditor.addToRolePolicy({
       Sid: "ImportFindingsToDefaultProduct",
       Effect: "Allow",

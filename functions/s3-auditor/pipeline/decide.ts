@@ -135,6 +135,11 @@ export function decideArchives(sweepCandidates: readonly PriorFinding[], scan: S
   for (const prior of sweepCandidates) {
     const resource = resourceOf(prior);
     if (!resource || produced.has(prior.id)) continue;
+    if (/^arn:[^:]+:kms:/.test(resource)) {
+      // A key's findings: archived only by a full scan that listed the key's region without it.
+      if (scan.fullScan && scan.keyRegions?.includes(resource.split(":")[3] ?? "")) toArchive.push({ prior, reason: "The KMS key no longer exists, or is no longer customer managed, or the check no longer reports on it." });
+      continue;
+    }
     if (scan.deletedArns.has(resource)) toArchive.push({ prior, reason: "The bucket was deleted." });
     else if (scan.auditedArns.has(resource)) {
       // OPA did not answer: its earlier findings stand until it does.

@@ -23,6 +23,8 @@ export interface ScanScope {
   readonly inventoryFailed: boolean;
   /** Buckets whose read failed: their findings are kept. */
   readonly erroredArns: ReadonlySet<string>;
+  /** Regions whose keys a full scan listed: only there are key findings archived when the key is gone. */
+  readonly keyRegions?: readonly string[];
 }
 
 export function bucketArn(partition: string, name: string): string {
@@ -109,6 +111,7 @@ export async function gatherPriorState(deps: PipelineDeps, items: readonly Item[
       }
       sweepCandidates.push(...(await deps.store.activeByResources([...scan.auditedArns, ...scan.deletedArns])));
       if (scan.fullScan && scan.scanRegions.length > 0 && !scan.inventoryFailed) sweepCandidates.push(...(await deps.store.activeInRegions("AwsS3Bucket", scan.scanRegions, [...scan.auditedArns])));
+      if (scan.fullScan && scan.keyRegions?.length) sweepCandidates.push(...(await deps.store.activeInRegions("AwsKmsKey", scan.keyRegions)));
     } catch (error) {
       storeState = "unavailable";
       priors.clear();

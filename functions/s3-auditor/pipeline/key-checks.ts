@@ -4,6 +4,7 @@
  */
 import type { S3AuditReport } from "../../shared/cspm/audit-types";
 import { auditDistinctKeys, canonicalKeyRef, keyUnreadable } from "../../shared/cspm/s3/key-findings";
+import { awsErrorCode } from "../../shared/platform/errors";
 import type { KeyAuditLookup, PipelineDeps, RunError } from "./types";
 
 export interface KeyStage {
@@ -16,8 +17,41 @@ export interface KeyStage {
   readonly errors: readonly RunError[];
 }
 
-/** Asks about every distinct key of the report's buckets, `concurrency` at a time. */
-export async function auditBucketKeys(report: S3AuditReport, deps: Pick<PipelineDeps, "auditKey" | "resolveAlias" | "kmsConcurrency">): Promise<KeyStage> {
+/** The account's keys, listed per audited region (scheduled runs only). */
+export interface KeyInventory {
+  /** Key ARNs ListKeys returned, in every region whose listing succeeded. */
+  readonly keyArns: readonly string[];
+  /** Regions whose listing succeeded: only there may a key's findings be archived as "gone". */
+  readonly listedRegions: readonly string[];
+  readonly errors: readonly RunError[];
+}
+
+/** Lists the keys of every region; a region whose listing fails is named and archives nothing. */
+export async function listAccountKeys(regions: readonly string[], deps: Pick<PipelineDeps, "listKeys">): Promise<KeyInventory> {
+  const keyArns: string[] = [];
+  const listedRegions: string[] = [];
+  const errors: RunError[] = [];
+  if (!deps.listKeys) return { keyArns, listedRegions, errors };
+  for (const region of regions) {
+    try {
+      keyArns.push(...(await deps.listKeys(region)));
+      listedRegions.push(region);
+    } catch (error) {
+      errors.push({ source: "kms", code: awsErrorCode(error), message: `ListKeys in ${region}: ${(error as Error).message}` });
+    }
+  }
+  return { keyArns, listedRegions, errors };
+}
+
+/**
+ * Asks about every distinct key of the report's buckets and of the key inventory, `concurrency` at
+ * a time: a key both a bucket and the inventory name is asked once.
+ */
+export async function auditBucketKeys(
+  report: S3AuditReport,
+  deps: Pick<PipelineDeps, "auditKey" | "resolveAlias" | "kmsConcurrency">,
+  inventoryKeys: readonly string[] = [],
+): Promise<KeyStage> {
   const refsByBucket = new Map<string, string[]>();
   for (const bucket of report.buckets) {
     const context = { partition: report.partition, region: bucket.region, accountId: report.accountId };
@@ -25,7 +59,7 @@ export async function auditBucketKeys(report: S3AuditReport, deps: Pick<Pipeline
   }
   let kmsApiCalls = 0;
   const keyAudits = await auditDistinctKeys(
-    [...refsByBucket.values()].flat(),
+    [...[...refsByBucket.values()].flat(), ...inventoryKeys],
     (ref) => {
       kmsApiCalls++;
       return deps.auditKey(ref);

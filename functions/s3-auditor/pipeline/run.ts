@@ -11,8 +11,8 @@ import { productArn, type FindingProduct } from "../../shared/cspm/asff";
 import { applyToSecurityHub, markPendingInStore, storeWrites } from "./apply";
 import { archiveInto, decideArchives, decideFindings } from "./decide";
 import { fetchMissingBodies, gatherPriorState, scanScope, storeError } from "./gather";
-import { findingItems, metadataLookup } from "./items";
-import { auditBucketKeys } from "./key-checks";
+import { findingItems, keyItems, metadataLookup } from "./items";
+import { auditBucketKeys, listAccountKeys } from "./key-checks";
 import { opaChecks } from "./opa";
 import { runDocument, runStatus } from "./summarise";
 import type { AuditScope, PipelineDeps, RunError, RunSummary } from "./types";
@@ -27,12 +27,16 @@ export async function runAudit(scope: AuditScope, deps: PipelineDeps): Promise<R
   const product: FindingProduct = { accountId: report.accountId, partition: report.partition, region: deps.securityHubRegion };
   const arn = productArn(product);
 
-  const keys = await auditBucketKeys(report, deps);
+  const bucketScan = scanScope(report, scope);
+  // A full scan also audits every key of the audited regions (one audit API call per key, shared with the buckets').
+  const inventory = bucketScan.fullScan && !bucketScan.inventoryFailed ? await listAccountKeys(bucketScan.scanRegions, deps) : { keyArns: [], listedRegions: [], errors: [] };
+  const keys = await auditBucketKeys(report, deps, inventory.keyArns);
   const opa = deps.opa && configurations ? await opaChecks(deps.opa, report, configurations) : undefined;
-  errors.push(...keys.errors, ...(opa?.errors ?? []));
-  const items = findingItems(report, keys, opa?.results);
+  errors.push(...inventory.errors, ...keys.errors, ...(opa?.errors ?? []));
+  const ownKeyItems = keyItems(report, inventory.keyArns, keys.keyAudits);
+  const items = [...findingItems(report, keys, opa?.results), ...ownKeyItems];
 
-  const scan = scanScope(report, scope);
+  const scan = { ...bucketScan, keyRegions: inventory.listedRegions };
   const readAt = now();
   const prior = await gatherPriorState(deps, items, scan, arn, readAt, runId);
   errors.push(...prior.errors);
@@ -62,6 +66,7 @@ export async function runAudit(scope: AuditScope, deps: PipelineDeps): Promise<R
   const counts: RunSummary["counts"] = {
     buckets: report.buckets.length,
     kmsKeys: keys.keyAudits.size === 0 ? 0 : new Set([...keys.keyAudits.entries()].map(([ref, a]) => (a.ok && a.value.keyArn ? a.value.keyArn : ref))).size,
+    inventoryKeys: new Set(ownKeyItems.map((i) => i.resources[0]!.id)).size,
     kmsApiCalls: keys.kmsApiCalls,
     kmsUnavailable: keys.failedKeys.length,
     findings: plan.built,

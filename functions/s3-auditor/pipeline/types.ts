@@ -48,6 +48,8 @@ export interface PipelineDeps {
   audit(scope: AuditScope): Promise<AuditOutput>;
   /** One KMS audit API call (the client de-duplicates per run). */
   auditKey(keyRef: string): Promise<Fetched<KeyAudit>>;
+  /** The key ARNs of one region (KMS ListKeys, every page). Absent: keys are audited only as buckets name them. */
+  listKeys?(region: string): Promise<readonly string[]>;
   /** Alias ARN -> key ARN, so two names of one key cost one API call. */
   resolveAlias?(aliasArn: string): Promise<string | undefined>;
   /** Metadata of the S3 auditor's checks. */
@@ -104,6 +106,8 @@ export interface RunSummary {
   readonly counts: {
     readonly buckets: number;
     readonly kmsKeys: number;
+    /** Customer-managed keys the scheduled run listed and audited as resources of their own. */
+    readonly inventoryKeys: number;
     readonly kmsApiCalls: number;
     readonly kmsUnavailable: number;
     readonly findings: number;

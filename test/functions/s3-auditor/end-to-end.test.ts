@@ -4,18 +4,21 @@
  * aws-sdk-client-mock, Security Hub an in-memory stand-in with its update rules, MongoDB the
  * wire-protocol server. Buckets with a good key, a disabled key, a key pending deletion, a key in
  * another account and an unreadable key give the right findings in both sinks; a second run
- * resolves what was fixed.
+ * resolves what was fixed. Every customer-managed key the region lists (one a bucket does not use
+ * included) gets AwsKmsKey findings, each key asked once per run; a deleted key's findings are
+ * archived by the next scheduled run, never by a change-driven one.
  */
 import { expect } from "chai";
 import { randomUUID } from "node:crypto";
 import { mockClient } from "aws-sdk-client-mock";
-import { DescribeKeyCommand, GetKeyPolicyCommand, GetKeyRotationStatusCommand, ListAliasesCommand } from "@aws-sdk/client-kms";
+import { DescribeKeyCommand, GetKeyPolicyCommand, GetKeyRotationStatusCommand, ListAliasesCommand, ListKeysCommand } from "@aws-sdk/client-kms";
 import { GetBucketEncryptionCommand, GetBucketOwnershipControlsCommand, GetBucketPolicyCommand, GetPublicAccessBlockCommand, ListBucketsCommand, S3Client } from "@aws-sdk/client-s3";
 import { GetPublicAccessBlockCommand as GetAccountPublicAccessBlockCommand, S3ControlClient } from "@aws-sdk/client-s3-control";
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { BatchImportFindingsCommand, BatchUpdateFindingsCommand, GetFindingsCommand, SecurityHubClient, type AwsSecurityFinding } from "@aws-sdk/client-securityhub";
 import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
 import { MongoClient, type Document } from "mongodb";
+import { KMS_CHECKS } from "../../../functions/shared/cspm/kms/checks/registry";
 import { KMS_KEY_CHECKS, KMS_KEY_USABLE } from "../../../functions/shared/cspm/s3/key-findings";
 import { startMongoWireServer, type MongoWireServer } from "../../support/mongo-wire-server";
 import { sigv4Gateway, TEST_CREDENTIALS } from "../../support/sigv4";
@@ -28,6 +31,9 @@ const SECRET_ARN = `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:cspm/mong
 const keyArn = (n: number, account = ACCOUNT) => `arn:aws:kms:${REGION}:${account}:key/${String(n).repeat(8)}-1111-2222-3333-444444444444`;
 const KEYS = { good: keyArn(1), disabled: keyArn(2), pending: keyArn(3), foreign: keyArn(4, "999999999999"), unreadable: keyArn(5) };
 type Bucket = keyof typeof KEYS;
+/** Keys no bucket uses: a customer-managed one (deleted before the second run) and an AWS-managed one. */
+const ORPHAN = keyArn(6);
+const AWS_MANAGED = keyArn(7);
 const BUCKETS = Object.keys(KEYS) as Bucket[];
 const ENV_KEYS = ["AWS_REGION", "KMS_AUDIT_API_URL", "AUDIT_REGIONS", "MONGODB_SECRET_ARN", "MONGODB_DATABASE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "POWERTOOLS_LOG_LEVEL", "POWERTOOLS_METRICS_DISABLED"] as const;
 
@@ -49,6 +55,8 @@ describe("CSPM end to end: real S3 auditor -> real KMS auditor (SigV4) -> Securi
   const resolved: string[] = [];
   /** What KMS says about each key (changed between the runs). */
   const keyState: Record<string, "Enabled" | "Disabled" | "PendingDeletion" | "Denied"> = {};
+  /** What ListKeys returns in the audited region (the foreign key lives in another account). */
+  let listedKeys = [KEYS.good, KEYS.disabled, KEYS.pending, KEYS.unreadable, ORPHAN, AWS_MANAGED];
 
   before(async () => {
     kmsAuditor = await startMockedKmsAuditor({ gateway: sigv4Gateway(REGION) });
@@ -60,11 +68,16 @@ describe("CSPM end to end: real S3 auditor -> real KMS auditor (SigV4) -> Securi
     const { kms, sts } = kmsAuditor;
     sts.on(GetCallerIdentityCommand).resolves({ Account: ACCOUNT, Arn: `arn:aws:sts::${ACCOUNT}:assumed-role/auditor/x` });
     kms.on(ListAliasesCommand).resolves({ Aliases: [] });
+    // Two pages, so the listing follows the marker.
+    kms.on(ListKeysCommand).callsFake((input: { Marker?: string }) => {
+      const page = input.Marker ? listedKeys.slice(3) : listedKeys.slice(0, 3);
+      return { Keys: page.map((KeyArn) => ({ KeyArn, KeyId: KeyArn.split("/")[1] })), Truncated: !input.Marker, ...(input.Marker ? {} : { NextMarker: "page-2" }) };
+    });
     kms.on(DescribeKeyCommand).callsFake((input: { KeyId: string }) => {
       const state = keyState[input.KeyId] ?? "Enabled";
       if (state === "Denied") throw awsError("AccessDeniedException");
       const id = input.KeyId.split("/")[1]!;
-      return { KeyMetadata: keyMetadata({ KeyId: id, Arn: input.KeyId, KeyState: state, Enabled: state === "Enabled", ...(state === "PendingDeletion" ? { DeletionDate: new Date("2030-01-01T00:00:00Z") } : {}) }) };
+      return { KeyMetadata: keyMetadata({ KeyId: id, Arn: input.KeyId, KeyState: state, Enabled: state === "Enabled", ...(input.KeyId === AWS_MANAGED ? { KeyManager: "AWS" } : {}), ...(state === "PendingDeletion" ? { DeletionDate: new Date("2030-01-01T00:00:00Z") } : {}) }) };
     });
     kms.on(GetKeyPolicyCommand).resolves({ Policy: DEFAULT_POLICY, PolicyName: "default" });
     kms.on(GetKeyRotationStatusCommand).resolves({ KeyRotationEnabled: true, RotationPeriodInDays: 365 });
@@ -149,10 +162,13 @@ describe("CSPM end to end: real S3 auditor -> real KMS auditor (SigV4) -> Securi
   });
 
   const finding = (bucket: Bucket, check: string) => hub.get(`arn:aws:s3:::${bucket}/${check}`);
+  const keyFindings = (arn: string) => [...hub.values()].filter((f) => f.Resources?.[0]?.Id === arn);
+  const describedKeys = () => kmsAuditor.kms.commandCalls(DescribeKeyCommand).map((c) => (c.args[0].input as { KeyId: string }).KeyId);
   const stored = async (bucket: Bucket, check: string) => (await reader.db(database).collection<Document>("findings").findOne({ _id: `arn:aws:s3:::${bucket}/${check}` } as Document)) ?? undefined;
 
   it("first run: each key's state becomes the bucket's key findings in Security Hub and MongoDB; unreadable keys are NOT_AVAILABLE and the run is degraded", async () => {
     Object.assign(keyState, { [KEYS.disabled]: "Disabled", [KEYS.pending]: "PendingDeletion", [KEYS.unreadable]: "Denied" });
+    kmsAuditor.kms.resetHistory();
     const answer = await handler({ "detail-type": "Scheduled Event", source: "aws.events" });
 
     const expected: Record<Bucket, [string, string]> = {
@@ -175,15 +191,44 @@ describe("CSPM end to end: real S3 auditor -> real KMS auditor (SigV4) -> Securi
     expect(finding("good", KMS_KEY_USABLE.id)!.ProductFields).to.not.have.property("cspm/control");
     expect(answer.status).to.equal("degraded");
     expect(answer.failedKeys).to.deep.equal([KEYS.foreign, KEYS.unreadable].sort());
-    expect(answer.counts).to.include({ kmsApiCalls: 5, kmsUnavailable: 2 });
+    // Five bucket keys and the two keys no bucket uses, each asked once.
+    expect(answer.counts).to.include({ kmsApiCalls: 7, kmsUnavailable: 2, inventoryKeys: 5 });
+    expect(describedKeys().sort()).to.deep.equal([...new Set(describedKeys())].sort());
+    // The foreign key is refused by the KMS auditor before KMS is asked.
+    expect(new Set(describedKeys())).to.have.property("size", 6);
     const run = await reader.db(database).collection<Document>("audit_runs").findOne({ _id: answer.runId } as Document);
     expect(run).to.deep.include({ status: "degraded", failedKeys: [KEYS.foreign, KEYS.unreadable].sort() });
+  });
+
+  it("first run: every customer-managed key of the region is a resource of its own (KMS.3, KMS.4, KMS.5 and the platform's checks)", async () => {
+    const orphan = keyFindings(ORPHAN);
+    // Every check but imported material expiry (NOT_APPLICABLE to KMS-generated material: nothing to send).
+    expect(orphan.map((f) => f.GeneratorId).sort()).to.deep.equal(KMS_CHECKS.map((c) => c.metadata.id).filter((id) => id !== "kms_key_imported_material_expiry").sort());
+    for (const f of orphan) expect(f.Resources!.map((r) => [r.Type, r.Region])).to.deep.equal([["AwsKmsKey", REGION]]);
+    expect(orphan.map((f) => f.ProductFields?.["cspm/control"]).filter(Boolean).sort()).to.deep.equal(["KMS.3", "KMS.4", "KMS.5"]);
+    expect(keyFindings(AWS_MANAGED)).to.deep.equal([]);
+    expect(keyFindings(KEYS.foreign)).to.deep.equal([]); // not listed: another account's key
+    const pending = keyFindings(KEYS.pending).find((f) => f.ProductFields?.["cspm/control"] === "KMS.3")!;
+    expect(pending.Compliance?.Status).to.equal("FAILED");
+    // Not fully readable: never PASSED.
+    const unreadable = keyFindings(KEYS.unreadable).map((f) => f.Compliance?.Status);
+    expect(unreadable).to.include("NOT_AVAILABLE").and.not.include("PASSED");
+    const doc = await reader.db(database).collection<Document>("findings").findOne({ _id: `${ORPHAN}/${KMS_CHECKS[0]!.metadata.id}` } as Document);
+    expect(doc).to.deep.include({ resourceType: "AwsKmsKey", recordState: "ACTIVE" });
   });
 
   it("second run: the fixed keys pass and their findings are resolved; the foreign key stays NOT_AVAILABLE", async () => {
     Object.assign(keyState, { [KEYS.disabled]: "Enabled", [KEYS.pending]: "Enabled", [KEYS.unreadable]: "Enabled" });
     resolved.length = 0;
+    const orphanCreated = keyFindings(ORPHAN).map((f) => f.CreatedAt);
+    listedKeys = listedKeys.filter((k) => k !== ORPHAN); // the key was deleted
     const answer = await handler({ "detail-type": "Scheduled Event", source: "aws.events" });
+
+    // The deleted key's findings are archived (same Id and CreatedAt); the fixed key's KMS.3 is resolved.
+    expect(keyFindings(ORPHAN).map((f) => f.RecordState)).to.deep.equal(orphanCreated.map(() => "ARCHIVED"));
+    expect(keyFindings(ORPHAN).map((f) => f.CreatedAt)).to.deep.equal(orphanCreated);
+    const pendingKms3 = keyFindings(KEYS.pending).find((f) => f.ProductFields?.["cspm/control"] === "KMS.3")!;
+    expect([pendingKms3.Compliance?.Status, pendingKms3.Workflow?.Status]).to.deep.equal(["PASSED", "RESOLVED"]);
 
     for (const bucket of ["disabled", "pending", "unreadable"] as Bucket[]) {
       const usable = finding(bucket, KMS_KEY_USABLE.id)!;
@@ -203,11 +248,17 @@ describe("CSPM end to end: real S3 auditor -> real KMS auditor (SigV4) -> Securi
       JSON.stringify({ "detail-type": "AWS API Call via CloudTrail", source: "aws.s3", detail: { eventSource: "s3.amazonaws.com", eventName, requestParameters: { bucketName: bucket } } });
     const record = (messageId: string, body: string) => ({ messageId, receiptHandle: "r", body, attributes: {}, messageAttributes: {}, eventSource: "aws:sqs", eventSourceARN: "arn:aws:sqs:eu-west-1:111111111111:q", awsRegion: REGION });
     keyState[KEYS.good] = "Disabled";
+    const activeKeyFindings = [...hub.values()].filter((f) => f.Resources?.[0]?.Type === "AwsKmsKey" && f.RecordState !== "ARCHIVED").map((f) => f.Id);
+    expect(activeKeyFindings).to.not.be.empty;
+    kmsAuditor.kms.resetHistory();
     const answer = await handler({ Records: [record("1", change("good")), record("2", change("good", "PutBucketAcl")), record("3", change("disabled")), record("4", "{not json")] });
     expect(answer).to.deep.equal({ batchItemFailures: [{ itemIdentifier: "4" }] });
     expect(finding("good", KMS_KEY_USABLE.id)!.Compliance?.Status).to.equal("FAILED");
     const run = await reader.db(database).collection<Document>("audit_runs").find({ trigger: "cloudtrail" } as Document).toArray();
     expect(run).to.have.length(1);
     expect(run[0]!.scope).to.deep.equal({ buckets: ["disabled", "good"] });
+    // A change-driven run lists no keys and archives no key finding.
+    expect(kmsAuditor.kms.commandCalls(ListKeysCommand)).to.have.length(0);
+    expect(activeKeyFindings.filter((id) => hub.get(id!)!.RecordState === "ARCHIVED")).to.deep.equal([]);
   });
 });

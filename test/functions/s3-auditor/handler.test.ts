@@ -329,6 +329,7 @@ describe("s3-auditor handler (real module, stubbed AWS, local KMS API and MongoD
     expect(answer.counts).to.deep.equal({
       buckets: 2,
       kmsKeys: 1,
+      inventoryKeys: 0,
       kmsApiCalls: 1,
       kmsUnavailable: 0,
       findings,

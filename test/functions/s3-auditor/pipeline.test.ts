@@ -276,6 +276,98 @@ describe("S3 findings pipeline", () => {
     expect(active()).to.include("arn:aws:s3:::keep");
   });
 
+  describe("every customer-managed key as a resource of its own", () => {
+    const KEY_C = `arn:aws:kms:eu-west-1:${ACCOUNT}:key/cccccccc-cccc-cccc-cccc-cccccccccccc`;
+    const AWS_KEY = `arn:aws:kms:eu-west-1:${ACCOUNT}:key/dddddddd-dddd-dddd-dddd-dddddddddddd`;
+    const keyFinding = (arn: string, check: string) => world.hub.get(`${arn}/${check}`);
+    let listed: Map<string, string[] | Error>;
+    const listDeps = (over: Partial<PipelineDeps> = {}) => {
+      const base = deps();
+      return deps({
+        listKeys: async (region) => {
+          const keys = listed.get(region) ?? [];
+          if (keys instanceof Error) throw keys;
+          return keys;
+        },
+        auditKey: async (ref) => {
+          const answer = await base.auditKey(ref);
+          if (!answer.ok) return answer;
+          const value = { ...answer.value, facts: { ...answer.value.facts, keyManager: ref === AWS_KEY ? "AWS" : "CUSTOMER" } };
+          return { ok: true, value };
+        },
+        ...over,
+      });
+    };
+    beforeEach(() => {
+      listed = new Map([["eu-west-1", [KEY_A, KEY_C, AWS_KEY]]]);
+    });
+
+    it("audits a key no bucket uses, skips AWS-managed keys, and asks the API once per key per run", async () => {
+      world.buckets.set("one", KEY_A).set("two", KEY_A);
+      (world.keyResults ??= new Map()).set(KEY_C, [
+        { checkId: "kms_key_rotation_enabled", status: "FAILED", severity: "MEDIUM", reason: "off" },
+        { checkId: "kms_key_not_pending_deletion", status: "PASSED", reason: "ok" },
+      ]);
+      const summary = await runPipeline(schedule, listDeps());
+      expect(world.kmsCalls.sort()).to.deep.equal([KEY_A, KEY_C, AWS_KEY].sort());
+      expect(summary.counts).to.include({ kmsApiCalls: 3, inventoryKeys: 2 });
+      const rotation = keyFinding(KEY_C, "kms_key_rotation_enabled")!;
+      expect(rotation.Compliance?.Status).to.equal("FAILED");
+      expect(rotation.Resources!.map((r) => [r.Type, r.Id, r.Region])).to.deep.equal([["AwsKmsKey", KEY_C, "eu-west-1"]]);
+      expect(rotation.ProductFields?.["cspm/control"]).to.equal("KMS.4");
+      expect(keyFinding(KEY_A, "kms_key_rotation_enabled")!.Compliance?.Status).to.equal("PASSED");
+      expect([...world.hub.keys()].filter((id) => id.startsWith(AWS_KEY))).to.deep.equal([]);
+      const created = rotation.CreatedAt;
+
+      // Rotation turned on: resolved, same Id and CreatedAt.
+      world.clock += 60_000;
+      world.keyResults!.set(KEY_C, [{ checkId: "kms_key_rotation_enabled", status: "PASSED", reason: "on" }, { checkId: "kms_key_not_pending_deletion", status: "PASSED", reason: "ok" }]);
+      await runPipeline(schedule, listDeps());
+      expect(keyFinding(KEY_C, "kms_key_rotation_enabled")).to.deep.include({ CreatedAt: created, Workflow: { Status: "RESOLVED" } });
+    });
+
+    it("gives NOT_AVAILABLE (never PASSED) key findings when the key's audit is not fully readable", async () => {
+      (world.keyResults ??= new Map()).set(KEY_C, [
+        { checkId: "kms_key_rotation_enabled", status: "PASSED", reason: "on" },
+        { checkId: "kms_key_policy_not_public", status: "NOT_AVAILABLE", reason: "denied", errorCode: "AccessDeniedException" },
+      ]);
+      await runPipeline(schedule, listDeps());
+      expect(keyFinding(KEY_C, "kms_key_rotation_enabled")!.Compliance?.Status).to.equal("NOT_AVAILABLE");
+      expect(keyFinding(KEY_C, "kms_key_policy_not_public")!.Compliance?.Status).to.equal("NOT_AVAILABLE");
+      // The API does not answer at all: every KMS check is NOT_AVAILABLE.
+      world.clock += 60_000;
+      world.kmsDown = true;
+      const summary = await runPipeline(schedule, listDeps());
+      expect(keyFinding(KEY_C, "kms_key_enabled")!.Compliance?.Status).to.equal("NOT_AVAILABLE");
+      expect(summary.status).to.equal("degraded");
+    });
+
+    it("archives a deleted key's findings on the next full scan, never in a change-driven run or where the listing failed", async () => {
+      world.buckets.set("one", undefined);
+      await runPipeline(schedule, listDeps());
+      const active = (arn: string) => keyFinding(arn, "kms_key_rotation_enabled")!.RecordState;
+      expect(active(KEY_C)).to.equal("ACTIVE");
+
+      listed.set("eu-west-1", [KEY_A, AWS_KEY]); // KEY_C deleted
+      world.clock += 60_000;
+      const change = await runPipeline({ trigger: "cloudtrail", buckets: ["one"] }, listDeps());
+      expect(change.counts.archived).to.equal(0);
+      expect(active(KEY_C)).to.equal("ACTIVE");
+
+      listed.set("eu-west-1", awsError("ThrottlingException"));
+      world.clock += 60_000;
+      const failed = await runPipeline(schedule, listDeps());
+      expect(active(KEY_C)).to.equal("ACTIVE");
+      expect(failed.errors.map((e) => e.code)).to.include("ThrottlingException");
+
+      listed.set("eu-west-1", [KEY_A, AWS_KEY]);
+      world.clock += 60_000;
+      await runPipeline(schedule, listDeps());
+      expect(active(KEY_C)).to.equal("ARCHIVED");
+      expect(active(KEY_A)).to.equal("ACTIVE");
+    });
+  });
+
   it("never passes a key whose audit is not fully readable, never resolves its earlier FAILED, and reports the run degraded naming the key", async () => {
     world.buckets.set("one", KEY_A);
     world.keyStates.set(KEY_A, "PendingDeletion");
