@@ -6,10 +6,8 @@
  * Node's built-in fetch (undici, in the nodejs22.x runtime) sends the request: same API as
  * node-fetch without the dependency.
  */
-import { Sha256 } from "@aws-crypto/sha256-js";
-import { HttpRequest } from "@smithy/protocol-http";
-import { SignatureV4 } from "@smithy/signature-v4";
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@smithy/types";
+import { executeApiSigner, type ExecuteApiSigner } from "../shared/platform/execute-api-signer";
 import {
   auditKeyBody,
   auditKeyResponse,
@@ -68,7 +66,7 @@ interface ResponseSchema<T> {
  * carrying the API's error code (or the gateway's status), never thrown.
  */
 export class KmsAuditApiClient {
-  private readonly signer: SignatureV4;
+  private readonly sign: ExecuteApiSigner;
   private readonly base: string;
   /** One request per distinct key for the life of this client (create one per run). */
   private readonly inFlight = new Map<string, Promise<Fetched<KeyAudit>>>();
@@ -76,7 +74,7 @@ export class KmsAuditApiClient {
   requests = 0;
 
   constructor(private readonly options: KmsApiClientOptions) {
-    this.signer = new SignatureV4({ service: "execute-api", region: options.region, credentials: options.credentials, sha256: Sha256 });
+    this.sign = executeApiSigner(options.region, options.credentials);
     this.base = options.endpoint.replace(/\/+$/, "");
   }
 
@@ -123,25 +121,14 @@ export class KmsAuditApiClient {
   }
 
   private async attempt<T>(route: KmsAuditRoute, body: string, schema: ResponseSchema<T>): Promise<Outcome<T>> {
-    const url = new URL(`${this.base}/${route}`);
-    const request = new HttpRequest({
-      method: KMS_AUDIT_METHOD,
-      protocol: url.protocol,
-      hostname: url.hostname,
-      port: url.port ? Number(url.port) : undefined,
-      path: url.pathname,
-      headers: { host: url.host, "content-type": "application/json" },
-      body,
-    });
     const timeoutMs = this.options.timeoutMs ?? 5000;
     let response: Response;
     let text: string;
     try {
-      const signed = await this.signer.sign(request);
-      const { host: _host, ...headers } = signed.headers;
+      const signed = await this.sign({ url: new URL(`${this.base}/${route}`), method: KMS_AUDIT_METHOD, body });
       this.requests++;
       const signal = AbortSignal.timeout(timeoutMs);
-      response = await (this.options.fetch ?? fetch)(url, { method: KMS_AUDIT_METHOD, headers, body, signal });
+      response = await (this.options.fetch ?? fetch)(signed.url, { ...signed.init, signal });
       text = await response.text();
     } catch (error) {
       const e = error as Error;

@@ -7,6 +7,7 @@ import type { IncomingMessage } from "node:http";
 import { Sha256 } from "@aws-crypto/sha256-js";
 import { HttpRequest } from "@smithy/protocol-http";
 import { SignatureV4 } from "@smithy/signature-v4";
+import { executeApiSigner } from "../../functions/shared/platform/execute-api-signer";
 import type { GatewayAnswer } from "../../scripts/serve";
 
 export const TEST_CREDENTIALS = { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", sessionToken: "session-token" };
@@ -42,12 +43,8 @@ export function sigv4Gateway(region: string, credentials: Credentials = TEST_CRE
 
 /** A POST signed for `execute-api` (as `curl --aws-sigv4` sends it), for raw looks at an answer. */
 export async function signedPost(url: string, region: string, body: unknown, credentials: Credentials = TEST_CREDENTIALS): Promise<{ status: number; json: unknown }> {
-  const u = new URL(url);
-  const text = JSON.stringify(body);
-  const request = new HttpRequest({ method: "POST", protocol: u.protocol, hostname: u.hostname, port: Number(u.port), path: u.pathname, headers: { host: u.host, "content-type": "application/json" }, body: text });
-  const signed = await new SignatureV4({ service: "execute-api", region, credentials, sha256: Sha256 }).sign(request);
-  const { host: _host, ...headers } = signed.headers;
-  const response = await fetch(url, { method: "POST", headers, body: text });
+  const signed = await executeApiSigner(region, credentials)({ url: new URL(url), method: "POST", body: JSON.stringify(body) });
+  const response = await fetch(signed.url, signed.init);
   const raw = await response.text();
   let json: unknown;
   try {

@@ -2,10 +2,8 @@
  * The typed client of the role-vending API: SigV4-signed requests (service execute-api) with the
  * caller's MFA session, answers parsed with the contract's schemas, errors as {@link ApiError}.
  */
-import { Sha256 } from "@aws-crypto/sha256-js";
-import { HttpRequest } from "@smithy/protocol-http";
-import { SignatureV4 } from "@smithy/signature-v4";
 import type { AwsCredentialIdentity } from "@smithy/types";
+import { executeApiSigner, type ExecuteApiSigner } from "../../../functions/shared/platform/execute-api-signer";
 import type * as z from "zod";
 import {
   errorResponse,
@@ -41,11 +39,11 @@ export interface ClientOptions {
 }
 
 export class RoleVendingClient {
-  private readonly signer: SignatureV4;
+  private readonly sign: ExecuteApiSigner;
   private readonly base: URL;
 
   constructor(private readonly options: ClientOptions) {
-    this.signer = new SignatureV4({ service: "execute-api", region: options.region, credentials: options.credentials, sha256: Sha256 });
+    this.sign = executeApiSigner(options.region, options.credentials);
     this.base = new URL(options.endpoint.replace(/\/+$/, "") + "/");
   }
 
@@ -74,22 +72,10 @@ export class RoleVendingClient {
     const q: Record<string, string> = {};
     for (const [k, v] of Object.entries(query)) if (v !== undefined) q[k] = String(v);
     const text = body === undefined ? undefined : JSON.stringify(body);
-    const request = new HttpRequest({
-      method,
-      protocol: url.protocol,
-      hostname: url.hostname,
-      port: url.port ? Number(url.port) : undefined,
-      path: url.pathname,
-      query: q,
-      headers: { host: url.host, ...(text !== undefined ? { "content-type": "application/json" } : {}) },
-      body: text,
-    });
-    const signed = await this.signer.sign(request);
-    const { host: _host, ...headers } = signed.headers;
-    for (const [k, v] of Object.entries(q)) url.searchParams.set(k, v);
+    const signed = await this.sign({ url, method, body: text, query: q });
     let response: Response;
     try {
-      response = await (this.options.fetch ?? fetch)(url, { method, headers, body: text, signal: AbortSignal.timeout(this.options.timeoutMs ?? 30_000) });
+      response = await (this.options.fetch ?? fetch)(signed.url, { ...signed.init, signal: AbortSignal.timeout(this.options.timeoutMs ?? 30_000) });
     } catch (error) {
       throw new ApiError(0, "Unreachable", `The role-vending API at ${this.base.origin} did not answer: ${(error as Error).message}`);
     }
