@@ -282,6 +282,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
   }
 }
 
-if (require.main === module || process.argv[1]?.endsWith("iam-role-vendor.cjs")) {
+// Run when started directly or through the bin shim (whose path npx gives as node_modules/.bin/iam-role-vendor, so argv[1] cannot tell).
+if (require.main === module || require.main?.filename.endsWith("iam-role-vendor.cjs")) {
   run(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env }).then((code) => process.exit(code));
 }
